@@ -1,0 +1,141 @@
+//! Configuration of one IKE SA: proposals, identities, credentials, timers.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::crypto::Secret;
+use crate::identity::Identity;
+use crate::message::TrafficSelector;
+use crate::proposal::{EspProposal, IkeProposal};
+
+/// How this side proves its identity.
+#[derive(Clone, Debug)]
+pub enum LocalAuth {
+    /// Pre-shared key (RFC 7296 2.15).
+    Psk(Secret),
+}
+
+/// How the peer must prove its identity.
+#[derive(Clone, Debug)]
+pub enum PeerAuth {
+    /// The peer must use this pre-shared key.
+    Psk(Secret),
+}
+
+/// Retransmission of requests: exponential backoff (RFC 7296 2.1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Retransmit {
+    /// Wait before the first retransmission.
+    pub initial: Duration,
+    /// Factor applied to the wait after each retransmission.
+    pub factor: f64,
+    /// Longest single wait.
+    pub max_interval: Duration,
+    /// Retransmissions before the peer is declared dead.
+    pub tries: u32,
+}
+
+impl Default for Retransmit {
+    /// 1 s, doubling, capped at 32 s, 7 retransmissions: about 127 s in all,
+    /// long enough for a person to approve a push notification.
+    fn default() -> Self {
+        Retransmit {
+            initial: Duration::from_secs(1),
+            factor: 2.0,
+            max_interval: Duration::from_secs(32),
+            tries: 7,
+        }
+    }
+}
+
+impl Retransmit {
+    /// The wait after the `attempt`-th transmission (0 = first send).
+    pub fn interval(&self, attempt: u32) -> Duration {
+        let f = self.factor.max(1.0).powi(attempt.min(64) as i32);
+        let d = self.initial.as_secs_f64() * f;
+        Duration::from_secs_f64(d.min(self.max_interval.as_secs_f64()))
+    }
+}
+
+/// Everything one IKE SA needs besides the network.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// IKE proposals, most preferred first.
+    pub ike_proposals: Vec<IkeProposal>,
+    /// ESP proposals for Child SAs, most preferred first.
+    pub esp_proposals: Vec<EspProposal>,
+    /// Our identity (IDi / IDr).
+    pub local_id: Identity,
+    /// The identity the peer must have; `None` accepts any authenticated identity.
+    pub remote_id: Option<Identity>,
+    /// Our credential.
+    pub local_auth: LocalAuth,
+    /// What we require from the peer (initiator role; responders use their user table).
+    pub peer_auth: Option<PeerAuth>,
+    /// Our side of the Child SA's traffic selectors.
+    pub local_ts: Vec<TrafficSelector>,
+    /// The peer's side of the Child SA's traffic selectors.
+    pub remote_ts: Vec<TrafficSelector>,
+    /// Initiator: ask for a virtual IPv4 address (and DNS) with a CFG_REQUEST.
+    pub request_vip: bool,
+    /// Request retransmission schedule.
+    pub retransmit: Retransmit,
+    /// Always use UDP encapsulation on port 4500, even without a NAT (RFC 3948).
+    pub force_encap: bool,
+    /// Offer MOBIKE (RFC 4555).
+    pub mobike: bool,
+    /// Offer IKE fragmentation (RFC 7383) and fragment messages above this size.
+    pub fragment_mtu: Option<usize>,
+    /// Emit key-log events (Wireshark decryption tables). Dangerous: keys leave the engine.
+    pub keylog: bool,
+    /// Send a liveness check after this long without hearing from the peer.
+    pub dpd_interval: Option<Duration>,
+}
+
+impl Config {
+    /// A configuration with sensible defaults and the given identity and credential.
+    pub fn new(local_id: Identity, local_auth: LocalAuth) -> Config {
+        Config {
+            ike_proposals: vec![IkeProposal::default_modern()],
+            esp_proposals: vec![EspProposal::default_modern()],
+            local_id,
+            remote_id: None,
+            local_auth,
+            peer_auth: None,
+            local_ts: vec![TrafficSelector::any_v4()],
+            remote_ts: vec![TrafficSelector::any_v4()],
+            request_vip: false,
+            retransmit: Retransmit::default(),
+            force_encap: false,
+            mobike: true,
+            fragment_mtu: Some(1280),
+            keylog: false,
+            dpd_interval: None,
+        }
+    }
+}
+
+/// One user a responder knows.
+#[derive(Clone, Debug)]
+pub struct PeerEntry {
+    /// The identity the peer presents as IDi.
+    pub id: Identity,
+    /// How the peer authenticates.
+    pub auth: PeerAuth,
+}
+
+/// A responder's view: its own configuration plus the peers it accepts.
+#[derive(Clone, Debug)]
+pub struct ResponderConfig {
+    /// Proposals, identity and credential of the responder itself.
+    pub base: Config,
+    /// Accepted peers.
+    pub peers: Vec<PeerEntry>,
+    /// Virtual IPv4 addresses handed out on CFG_REQUEST: first and last address.
+    pub pool: Option<(std::net::Ipv4Addr, std::net::Ipv4Addr)>,
+    /// DNS servers pushed with a virtual address.
+    pub dns: Vec<IpAddr>,
+    /// Answer IKE_SA_INIT with a COOKIE when this many SAs are half open (RFC 7296 2.6).
+    pub cookie_threshold: usize,
+}
+

@@ -1,0 +1,225 @@
+//! The responder endpoint: demultiplexes datagrams to sessions by SPI, answers
+//! IKE_SA_INIT (with stateless cookies under load, RFC 7296 2.6) and owns the
+//! address pool shared by all sessions.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tracing::debug;
+
+use crate::config::ResponderConfig;
+use crate::crypto::RandomSource;
+use crate::message::{ExchangeType, Flags, Header, Message, Notify, NotifyType, Payload, PayloadType, ProtocolId};
+use crate::pool::AddressPool;
+use crate::session::{Event, ResponderCtx, Session, State, Transmit};
+
+/// Identifies one session of a responder.
+pub type SessionId = u64;
+
+/// Makes a random source for each new session.
+pub type RngFactory = Box<dyn FnMut() -> Box<dyn RandomSource + Send> + Send>;
+
+/// A sans-IO IKEv2 responder serving many peers.
+pub struct Responder {
+    config: Arc<ResponderConfig>,
+    base: Arc<crate::config::Config>,
+    sessions: HashMap<SessionId, Session>,
+    by_spi: HashMap<[u8; 8], SessionId>,
+    by_init: HashMap<([u8; 8], SocketAddr), SessionId>,
+    pool: AddressPool,
+    next_id: SessionId,
+    rngs: RngFactory,
+    cookie_secret: [u8; 32],
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<(SessionId, Event)>,
+}
+
+impl Responder {
+    /// A responder with this configuration; `rngs` makes each session's random source.
+    pub fn new(config: ResponderConfig, mut rngs: RngFactory) -> Responder {
+        let mut cookie_secret = [0u8; 32];
+        rngs().fill(&mut cookie_secret);
+        let pool = AddressPool::new(config.pool);
+        let base = Arc::new(config.base.clone());
+        Responder {
+            config: Arc::new(config),
+            base,
+            sessions: HashMap::new(),
+            by_spi: HashMap::new(),
+            by_init: HashMap::new(),
+            pool,
+            next_id: 1,
+            rngs,
+            cookie_secret,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The session with this id.
+    pub fn session(&self, id: SessionId) -> Option<&Session> {
+        self.sessions.get(&id)
+    }
+
+    /// Ids of live sessions.
+    pub fn session_ids(&self) -> Vec<SessionId> {
+        let mut v: Vec<_> = self.sessions.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Addresses leased from the pool.
+    pub fn pool_in_use(&self) -> usize {
+        self.pool.in_use()
+    }
+
+    fn half_open(&self) -> usize {
+        self.sessions.values().filter(|s| matches!(s.state(), State::Init | State::Auth)).count()
+    }
+
+    fn cookie(&self, ni: &[u8], ip: IpAddr, spi_i: &[u8; 8]) -> Vec<u8> {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(&self.cookie_secret);
+        ctx.update(ni);
+        match ip {
+            IpAddr::V4(a) => ctx.update(&a.octets()),
+            IpAddr::V6(a) => ctx.update(&a.octets()),
+        }
+        ctx.update(spi_i);
+        let mut v = vec![1u8];
+        v.extend_from_slice(ctx.finish().as_ref());
+        v
+    }
+
+    /// Handles an inbound IKE datagram (without the non-ESP marker).
+    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+        let Ok(header) = Header::decode(data) else { return };
+        let id = if header.exchange == ExchangeType::IKE_SA_INIT && !header.flags.is_response() && header.spi_r == [0; 8] {
+            if let Some(id) = self.by_init.get(&(header.spi_i, remote)) {
+                *id
+            } else {
+                let Ok(msg) = Message::decode(data) else { return };
+                if !self.check_cookie(&header, &msg, local, remote) {
+                    return;
+                }
+                let session = Session::accept(self.base.clone(), now, local, remote, (self.rngs)(), &header, &msg, data);
+                let id = self.next_id;
+                self.next_id += 1;
+                self.by_init.insert((header.spi_i, remote), id);
+                for spi in session.local_spis() {
+                    self.by_spi.insert(spi, id);
+                }
+                self.sessions.insert(id, session);
+                self.collect(id);
+                return;
+            }
+        } else {
+            let ours = if header.flags.is_initiator() { header.spi_r } else { header.spi_i };
+            match self.by_spi.get(&ours) {
+                Some(id) => *id,
+                None => {
+                    debug!("datagram for unknown SPI dropped");
+                    return;
+                }
+            }
+        };
+        if let Some(s) = self.sessions.get_mut(&id) {
+            let ctx = ResponderCtx { config: &self.config, pool: &mut self.pool };
+            s.handle(now, local, remote, data, Some(ctx));
+        }
+        self.collect(id);
+    }
+
+    /// RFC 7296 2.6: above the threshold, insist on a valid cookie first.
+    fn check_cookie(&mut self, header: &Header, msg: &Message, local: SocketAddr, remote: SocketAddr) -> bool {
+        if self.half_open() < self.config.cookie_threshold {
+            return true;
+        }
+        let ni = msg.payloads.iter().find_map(|p| match p {
+            Payload::Nonce(n) => Some(n.clone()),
+            _ => None,
+        });
+        let Some(ni) = ni else { return false };
+        let expected = self.cookie(&ni, remote.ip(), &header.spi_i);
+        let got = match msg.payloads.first() {
+            Some(Payload::Notify(n)) if n.kind == NotifyType::COOKIE => Some(&n.data),
+            _ => None,
+        };
+        if got.is_some_and(|c| bool::from(subtle::ConstantTimeEq::ct_eq(c.as_slice(), expected.as_slice()))) {
+            return true;
+        }
+        debug!(%remote, "asking for a cookie");
+        let reply = Message {
+            header: Header { spi_i: header.spi_i, spi_r: [0; 8], next_payload: PayloadType::NONE, version: 0x20, exchange: ExchangeType::IKE_SA_INIT, flags: Flags::RESPONSE, message_id: 0, length: 0 },
+            payloads: vec![Payload::Notify(Notify { protocol: ProtocolId(0), spi: vec![], kind: NotifyType::COOKIE, data: expected })],
+        };
+        self.transmits.push_back(Transmit { local, remote, data: reply.encode() });
+        false
+    }
+
+    fn collect(&mut self, id: SessionId) {
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        while let Some(t) = s.poll_transmit() {
+            self.transmits.push_back(t);
+        }
+        let mut closed = false;
+        while let Some(e) = s.poll_event() {
+            if let Event::IkeRekeyed(_) = &e {
+                for spi in s.local_spis() {
+                    self.by_spi.insert(spi, id);
+                }
+            }
+            if let Event::Closed(_) = &e {
+                closed = true;
+            }
+            self.events.push_back((id, e));
+        }
+        if closed {
+            if let Some(s) = self.sessions.remove(&id) {
+                if let Some(peer) = s.peer_id() {
+                    if s.held_lease() {
+                        self.pool.release(peer);
+                    }
+                }
+            }
+            self.by_spi.retain(|_, v| *v != id);
+            self.by_init.retain(|_, v| *v != id);
+        }
+    }
+
+    /// Next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Next event, with the session it concerns.
+    pub fn poll_event(&mut self) -> Option<(SessionId, Event)> {
+        self.events.pop_front()
+    }
+
+    /// Earliest deadline of all sessions.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.sessions.values().filter_map(|s| s.poll_timeout()).min()
+    }
+
+    /// Runs the timers of every session that is due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<SessionId> = self.sessions.iter().filter(|(_, s)| s.poll_timeout().is_some_and(|t| t <= now)).map(|(id, _)| *id).collect();
+        for id in due {
+            if let Some(s) = self.sessions.get_mut(&id) {
+                s.handle_timeout(now);
+            }
+            self.collect(id);
+        }
+    }
+
+    /// Runs a command on one session (rekey, close, liveness) and collects its output.
+    pub fn with_session(&mut self, id: SessionId, f: impl FnOnce(&mut Session)) {
+        if let Some(s) = self.sessions.get_mut(&id) {
+            f(s);
+        }
+        self.collect(id);
+    }
+}

@@ -1,0 +1,409 @@
+//! Exchanges on an established IKE SA: dispatch of protected messages,
+//! CREATE_CHILD_SA rekeys of Child and IKE SAs (RFC 7296 1.3, 2.8, 2.18),
+//! INFORMATIONAL deletes and liveness checks (1.4), MOBIKE address updates
+//! (RFC 4555 3.5) and the responder's retransmission cache (2.1).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tracing::{debug, info, warn};
+
+use super::auth::After;
+use super::child::{child_error, ChildRequest};
+use super::init::{find_notify, notify, NONCE_LEN};
+use super::sa::{IkeSa, Opened};
+use super::{natd, CloseReason, Event, Outstanding, Pending, ResponderCtx, Role, Session, State, Task};
+use crate::crypto::{derive_rekeyed_ike_sa_keys, DhGroup, DhPrivate};
+use crate::message::{Delete, ExchangeType, Header, KeyExchange, NotifyType, Payload, ProtocolId};
+use crate::proposal::{accept_ike, select_ike};
+
+/// Our Child SA rekey in flight.
+pub(crate) struct RekeyChildPending {
+    req: ChildRequest,
+}
+
+/// Our IKE SA rekey in flight.
+pub(crate) struct RekeyIkePending {
+    spi: [u8; 8],
+    nonce: Vec<u8>,
+    dh: DhPrivate,
+}
+
+fn nonce(payloads: &[Payload]) -> Option<Vec<u8>> {
+    payloads.iter().find_map(|p| match p {
+        Payload::Nonce(n) if (16..=256).contains(&n.len()) => Some(n.clone()),
+        _ => None,
+    })
+}
+
+fn ke(payloads: &[Payload]) -> Option<&KeyExchange> {
+    payloads.iter().find_map(|p| match p {
+        Payload::Ke(k) => Some(k),
+        _ => None,
+    })
+}
+
+impl Session {
+    fn new_ike_spi(&mut self) -> [u8; 8] {
+        let mut spi = [0u8; 8];
+        while spi == [0u8; 8] {
+            self.rng.fill(&mut spi);
+        }
+        spi
+    }
+
+    /// Sends a request on the current (or old) IKE SA.
+    fn request(&mut self, now: Instant, exchange: ExchangeType, on_old: bool, payloads: &[Payload], what: Pending) -> bool {
+        let at = self.fragment_at();
+        let rng = self.rng.as_mut();
+        let sa = if on_old { self.old_sa.as_mut() } else { self.sa.as_mut() };
+        let Some(sa) = sa else { return false };
+        let id = sa.next_request_id;
+        sa.next_request_id = sa.next_request_id.wrapping_add(1);
+        let packets = sa.protect(rng, exchange, false, id, payloads, at);
+        self.send_request(now, exchange, id, on_old, packets, what);
+        true
+    }
+
+    /// Starts one queued task; returns whether a request went out.
+    pub(super) fn start_task(&mut self, now: Instant, task: Task) -> bool {
+        if self.state == State::Closing && task != Task::DeleteIke {
+            return false;
+        }
+        match task {
+            Task::Liveness => self.request(now, ExchangeType::INFORMATIONAL, false, &[], Pending::Liveness),
+            Task::DeleteIke => {
+                self.state = State::Closing;
+                let del = Payload::Delete(Delete { protocol: ProtocolId::IKE, spi_size: 0, spis: vec![] });
+                self.request(now, ExchangeType::INFORMATIONAL, false, &[del], Pending::DeleteIke)
+            }
+            Task::DeleteOldIke => {
+                let del = Payload::Delete(Delete { protocol: ProtocolId::IKE, spi_size: 0, spis: vec![] });
+                self.request(now, ExchangeType::INFORMATIONAL, true, &[del], Pending::DeleteOldIke)
+            }
+            Task::DeleteChild(spi) => {
+                if !self.children.iter().any(|c| c.spi_in == spi) {
+                    return false;
+                }
+                let del = Payload::Delete(Delete { protocol: ProtocolId::ESP, spi_size: 4, spis: vec![spi.to_be_bytes().to_vec()] });
+                self.request(now, ExchangeType::INFORMATIONAL, false, &[del], Pending::DeleteChild(spi))
+            }
+            Task::RekeyChild(old) => {
+                let Some(c) = self.children.iter().find(|c| c.spi_in == old) else { return false };
+                let (ts_i, ts_r) = (c.ts_local.clone(), c.ts_remote.clone());
+                let group = self.config.esp_proposals.first().and_then(|p| p.dh.first()).copied();
+                let spi_in = self.new_spi();
+                let n = self.random(NONCE_LEN);
+                let dh = group.map(|g| self.new_dh(g));
+                let req = ChildRequest { spi_in, ts_i, ts_r, want_vip: false, nonce: Some(n), dh, rekey_of: Some(old) };
+                let payloads = req.payloads(&self.config, false);
+                debug!(old = format_args!("{old:08x}"), "rekeying Child SA");
+                self.request(now, ExchangeType::CREATE_CHILD_SA, false, &payloads, Pending::RekeyChild(RekeyChildPending { req }))
+            }
+            Task::RekeyIke => {
+                let Some(sa) = self.sa.as_ref() else { return false };
+                let group = sa.suite.dh;
+                let spi = self.new_ike_spi();
+                let n = self.random(NONCE_LEN);
+                let dh = self.new_dh(group);
+                let proposals = self.config.ike_proposals.iter().enumerate().map(|(i, p)| {
+                    let mut p = p.clone();
+                    // Offer the current group first so the KE payload matches.
+                    p.dh.retain(|g| *g != group);
+                    p.dh.insert(0, group);
+                    p.to_proposal(i as u8 + 1, spi.to_vec())
+                });
+                let payloads = vec![Payload::Sa(proposals.collect()), Payload::Nonce(n.clone()), Payload::Ke(KeyExchange { group: group.id(), data: dh.public_value() })];
+                debug!("rekeying IKE SA");
+                self.request(now, ExchangeType::CREATE_CHILD_SA, false, &payloads, Pending::RekeyIke(RekeyIkePending { spi, nonce: n, dh }))
+            }
+        }
+    }
+
+    /// Handles a protected (non-IKE_SA_INIT) message.
+    pub(super) fn handle_protected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, header: &Header, data: &[u8], ctx: Option<ResponderCtx<'_>>) {
+        let matches = |sa: &Option<IkeSa>| sa.as_ref().is_some_and(|s| s.spi_i == header.spi_i && s.spi_r == header.spi_r);
+        let on_old = if matches(&self.sa) {
+            false
+        } else if matches(&self.old_sa) {
+            true
+        } else {
+            debug!("message for an unknown IKE SA; dropped");
+            return;
+        };
+        let sa = if on_old { self.old_sa.as_mut() } else { self.sa.as_mut() };
+        let Some(sa) = sa else { return };
+        // The I flag must name the peer's role in this SA.
+        if header.flags.is_initiator() == sa.initiator {
+            return;
+        }
+        if header.flags.is_response() {
+            let ok = self.outstanding.as_ref().is_some_and(|o| o.message_id == header.message_id && o.on_old == on_old && o.exchange == header.exchange);
+            if !ok {
+                return;
+            }
+            let payloads = match sa.unprotect(data) {
+                Ok(Opened::Message(p)) => p,
+                Ok(Opened::Fragment) => return,
+                Err(e) => {
+                    debug!(error = %e, "dropping response");
+                    return;
+                }
+            };
+            self.last_heard = now;
+            let Some(o) = self.outstanding.take() else { return };
+            self.handle_response(now, o, payloads);
+            return;
+        }
+        // A request from the peer.
+        if let Some((id, packets)) = &sa.cached_response {
+            if header.message_id == *id && header.message_id.wrapping_add(1) == sa.next_peer_id && !is_later_fragment(data) {
+                debug!(message_id = id, "retransmitted request: resending cached response");
+                for p in packets.clone() {
+                    self.transmits.push_back(super::Transmit { local: self.local, remote: self.remote, data: p });
+                }
+                return;
+            }
+        }
+        if header.message_id != sa.next_peer_id {
+            debug!(got = header.message_id, want = sa.next_peer_id, "unexpected message ID; dropped");
+            return;
+        }
+        let payloads = match sa.unprotect(data) {
+            Ok(Opened::Message(p)) => p,
+            Ok(Opened::Fragment) => return,
+            Err(e) => {
+                debug!(error = %e, "dropping request");
+                return;
+            }
+        };
+        self.last_heard = now;
+        if self.role == Role::Responder && self.state == State::Auth {
+            // IKE_AUTH may arrive on port 4500 after the NAT-T switch.
+            self.local = local;
+            self.remote = remote;
+        } else if (self.nat_remote || self.nat_local) && remote != self.remote && self.role == Role::Responder {
+            // RFC 7296 2.23: follow the peer's NAT mapping on authenticated requests.
+            info!(old = %self.remote, new = %remote, "peer address changed (NAT)");
+            self.local = local;
+            self.remote = remote;
+            self.events.push_back(Event::EndpointsChanged { local, remote });
+        }
+        let (out, after) = self.respond(header.exchange, &payloads, on_old, local, remote, ctx);
+        let at = self.fragment_at();
+        let rng = self.rng.as_mut();
+        let sa = if on_old { self.old_sa.as_mut() } else { self.sa.as_mut() };
+        let Some(sa) = sa else { return };
+        let packets = sa.protect(rng, header.exchange, true, header.message_id, &out, at);
+        sa.cached_response = Some((header.message_id, packets.clone()));
+        sa.next_peer_id = sa.next_peer_id.wrapping_add(1);
+        self.send_response(packets);
+        self.apply(now, after);
+    }
+
+    fn apply(&mut self, _now: Instant, after: After) {
+        match after {
+            After::Nothing => {}
+            After::Close(reason) => self.finish(reason),
+            After::DropOld => self.old_sa = None,
+            After::SwapIke(new) => {
+                let old = self.sa.replace(*new);
+                self.old_sa = old;
+                self.emit_ike_up(true);
+            }
+        }
+    }
+
+    fn respond(&mut self, exchange: ExchangeType, payloads: &[Payload], on_old: bool, local: SocketAddr, remote: SocketAddr, ctx: Option<ResponderCtx<'_>>) -> (Vec<Payload>, After) {
+        match exchange {
+            ExchangeType::IKE_AUTH if self.role == Role::Responder && self.state == State::Auth => self.respond_auth(payloads, ctx),
+            ExchangeType::CREATE_CHILD_SA if self.state == State::Established && !on_old => self.respond_create_child(payloads),
+            ExchangeType::INFORMATIONAL => self.respond_informational(payloads, on_old, local, remote),
+            _ => (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing),
+        }
+    }
+
+    fn respond_create_child(&mut self, payloads: &[Payload]) -> (Vec<Payload>, After) {
+        let Some(ni) = nonce(payloads) else {
+            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+        };
+        let ike_sa = payloads.iter().find_map(|p| match p {
+            Payload::Sa(s) if s.iter().any(|p| p.protocol == ProtocolId::IKE) => Some(s.clone()),
+            _ => None,
+        });
+        if let Some(proposals) = ike_sa {
+            return self.respond_rekey_ike(payloads, &proposals, ni);
+        }
+        let rekey = find_notify(payloads, NotifyType::REKEY_SA).cloned();
+        let Some(rekey) = rekey else {
+            // Additional Child SAs beyond the first are not offered.
+            return (vec![notify(NotifyType::NO_ADDITIONAL_SAS, vec![])], After::Nothing);
+        };
+        let old_out = <[u8; 4]>::try_from(rekey.spi.as_slice()).ok().map(u32::from_be_bytes);
+        if !old_out.is_some_and(|s| self.children.iter().any(|c| c.spi_out == s)) {
+            let mut n = notify(NotifyType::CHILD_SA_NOT_FOUND, vec![]);
+            if let Payload::Notify(x) = &mut n {
+                x.protocol = ProtocolId::ESP;
+                x.spi = rekey.spi.clone();
+            }
+            return (vec![n], After::Nothing);
+        }
+        let nr = self.random(NONCE_LEN);
+        let mut out = self.respond_child(payloads, &ni, &nr, None, false);
+        if out.iter().any(|p| matches!(p, Payload::Sa(_))) {
+            out.push(Payload::Nonce(nr));
+        }
+        (out, After::Nothing)
+    }
+
+    fn respond_rekey_ike(&mut self, payloads: &[Payload], proposals: &[crate::message::Proposal], ni: Vec<u8>) -> (Vec<Payload>, After) {
+        let Some(k) = ke(payloads).cloned() else {
+            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+        };
+        let spi_r = self.new_ike_spi();
+        let Some((suite, reply)) = select_ike(&self.config.ike_proposals, proposals, DhGroup::from_id(k.group), spi_r.to_vec()) else {
+            return (vec![notify(NotifyType::NO_PROPOSAL_CHOSEN, vec![])], After::Nothing);
+        };
+        if suite.dh.id() != k.group {
+            return (vec![notify(NotifyType::INVALID_KE_PAYLOAD, suite.dh.id().to_be_bytes().to_vec())], After::Nothing);
+        }
+        let Some(spi_i) = proposals.iter().find(|p| p.num == reply.num).and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok()) else {
+            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+        };
+        let dh = self.new_dh(suite.dh);
+        let Ok(g_ir) = dh.shared_secret(&k.data) else {
+            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+        };
+        let nr = self.random(NONCE_LEN);
+        let Some(old) = self.sa.as_ref() else { return (vec![], After::Nothing) };
+        let keys = derive_rekeyed_ike_sa_keys(old.suite.prf, &old.keys.sk_d, &suite, &ni, &nr, &g_ir, &spi_i, &spi_r);
+        let Ok(new) = IkeSa::new(spi_i, spi_r, false, suite, keys) else {
+            return (vec![notify(NotifyType::NO_PROPOSAL_CHOSEN, vec![])], After::Nothing);
+        };
+        self.emit_ike_keylog(&new);
+        info!(suite = %suite.name(), "IKE SA rekeyed by the peer");
+        let out = vec![Payload::Sa(vec![reply]), Payload::Nonce(nr), Payload::Ke(KeyExchange { group: suite.dh.id(), data: dh.public_value() })];
+        (out, After::SwapIke(Box::new(new)))
+    }
+
+    fn respond_informational(&mut self, payloads: &[Payload], on_old: bool, local: SocketAddr, remote: SocketAddr) -> (Vec<Payload>, After) {
+        let mut out = Vec::new();
+        for p in payloads {
+            let Payload::Delete(d) = p else { continue };
+            if d.protocol == ProtocolId::IKE {
+                if on_old {
+                    debug!("peer deleted the rekeyed IKE SA");
+                    return (vec![], After::DropOld);
+                }
+                info!("peer deleted the IKE SA");
+                return (vec![], After::Close(CloseReason::PeerDeleted));
+            }
+            if d.protocol == ProtocolId::ESP && d.spi_size == 4 {
+                let mut ours = Vec::new();
+                for spi in &d.spis {
+                    let Ok(b) = <[u8; 4]>::try_from(spi.as_slice()) else { continue };
+                    let out_spi = u32::from_be_bytes(b);
+                    if let Some(pos) = self.children.iter().position(|c| c.spi_out == out_spi) {
+                        let c = self.children.remove(pos);
+                        debug!(spi_in = format_args!("{:08x}", c.spi_in), "peer deleted Child SA");
+                        self.events.push_back(Event::ChildDown { spi_in: c.spi_in, spi_out: c.spi_out });
+                        ours.push(c.spi_in.to_be_bytes().to_vec());
+                    }
+                }
+                if !ours.is_empty() {
+                    out.push(Payload::Delete(Delete { protocol: ProtocolId::ESP, spi_size: 4, spis: ours }));
+                }
+            }
+        }
+        if find_notify(payloads, NotifyType::UPDATE_SA_ADDRESSES).is_some() && self.mobike {
+            info!(old = %self.remote, new = %remote, "MOBIKE: peer moved");
+            self.local = local;
+            self.remote = remote;
+            self.events.push_back(Event::EndpointsChanged { local, remote });
+            if let Some(sa) = self.sa.as_ref() {
+                out.push(notify(NotifyType::NAT_DETECTION_SOURCE_IP, natd::hash(&sa.spi_i, &sa.spi_r, local)));
+                out.push(notify(NotifyType::NAT_DETECTION_DESTINATION_IP, natd::hash(&sa.spi_i, &sa.spi_r, remote)));
+            }
+        }
+        if let Some(c2) = find_notify(payloads, NotifyType::COOKIE2).filter(|c| (8..=64).contains(&c.data.len())) {
+            out.push(notify(NotifyType::COOKIE2, c2.data.clone()));
+        }
+        (out, After::Nothing)
+    }
+
+    fn handle_response(&mut self, now: Instant, o: Outstanding, payloads: Vec<Payload>) {
+        match o.what {
+            Pending::Init(_) => {}
+            Pending::Auth(p) => self.auth_response(now, p, payloads),
+            Pending::Liveness => debug!("liveness check answered"),
+            Pending::DeleteIke => self.finish(CloseReason::LocalClose),
+            Pending::DeleteOldIke => self.old_sa = None,
+            Pending::DeleteChild(spi) => {
+                if let Some(pos) = self.children.iter().position(|c| c.spi_in == spi) {
+                    let c = self.children.remove(pos);
+                    self.events.push_back(Event::ChildDown { spi_in: c.spi_in, spi_out: c.spi_out });
+                }
+            }
+            Pending::RekeyChild(p) => {
+                if let Some(e) = child_error(&payloads) {
+                    warn!(error = %e, "Child SA rekey refused; keeping the old SA");
+                    return;
+                }
+                let Some(nr) = nonce(&payloads) else { return };
+                let g_ir = match (&p.req.dh, ke(&payloads)) {
+                    (Some(dh), Some(k)) if k.group == dh.group().id() => match dh.shared_secret(&k.data) {
+                        Ok(g) => Some(g),
+                        Err(_) => return,
+                    },
+                    (None, _) => None,
+                    _ => return,
+                };
+                let old = p.req.rekey_of;
+                let ni = p.req.nonce.clone().unwrap_or_default();
+                if self.finish_child_request(p.req, &payloads, &ni, &nr, g_ir).is_some() {
+                    if let Some(old) = old {
+                        self.tasks.push_front(Task::DeleteChild(old));
+                    }
+                }
+            }
+            Pending::RekeyIke(p) => {
+                if let Some(n) = payloads.iter().find_map(|x| match x {
+                    Payload::Notify(n) if n.kind.is_error() => Some(n.kind),
+                    _ => None,
+                }) {
+                    warn!(error = ?n, "IKE SA rekey refused; keeping the old SA");
+                    return;
+                }
+                let Some((suite, spi_r)) = payloads.iter().find_map(|x| match x {
+                    Payload::Sa(s) => accept_ike(&self.config.ike_proposals, s),
+                    _ => None,
+                }) else {
+                    warn!("IKE SA rekey: unacceptable proposal");
+                    return;
+                };
+                let (Some(nr), Some(k)) = (nonce(&payloads), ke(&payloads)) else { return };
+                let Ok(spi_r) = <[u8; 8]>::try_from(spi_r.as_slice()) else { return };
+                if k.group != p.dh.group().id() || suite.dh != p.dh.group() {
+                    return;
+                }
+                let Ok(g_ir) = p.dh.shared_secret(&k.data) else { return };
+                let Some(old) = self.sa.as_ref() else { return };
+                let keys = derive_rekeyed_ike_sa_keys(old.suite.prf, &old.keys.sk_d, &suite, &p.nonce, &nr, &g_ir, &p.spi, &spi_r);
+                let Ok(new) = IkeSa::new(p.spi, spi_r, true, suite, keys) else { return };
+                self.emit_ike_keylog(&new);
+                info!(suite = %suite.name(), "IKE SA rekeyed");
+                self.apply(now, After::SwapIke(Box::new(new)));
+                self.tasks.push_front(Task::DeleteOldIke);
+            }
+        }
+    }
+}
+
+/// A retransmitted fragmented request is answered once, on its first fragment
+/// (RFC 7383 2.6.1), not once per fragment.
+fn is_later_fragment(data: &[u8]) -> bool {
+    matches!(
+        crate::message::Message::decode(data).ok().and_then(|m| m.payloads.last().cloned()),
+        Some(Payload::EncryptedFragment(f)) if f.number != 1
+    )
+}

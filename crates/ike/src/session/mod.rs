@@ -1,0 +1,460 @@
+//! The sans-IO IKE session: one logical IKE SA (surviving IKE rekeys) with its
+//! Child SAs, for either role.
+//!
+//! Inputs: [`Session::handle_datagram`], [`Session::handle_timeout`] and the
+//! commands ([`Session::rekey_ike`], [`Session::rekey_child`],
+//! [`Session::close`], [`Session::check_liveness`]). Outputs:
+//! [`Session::poll_transmit`], [`Session::poll_event`],
+//! [`Session::poll_timeout`]. Time always comes in as an argument.
+
+mod auth;
+mod child;
+mod events;
+mod exchange;
+mod fragment;
+mod init;
+mod natd;
+mod sa;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tracing::{debug, warn};
+
+pub use child::{narrow, ts_contains};
+pub use events::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Transmit};
+
+use crate::config::{Config, ResponderConfig};
+use crate::crypto::{DhPrivate, RandomSource};
+use crate::message::{ExchangeType, Header};
+use crate::pool::AddressPool;
+use child::ChildSa;
+use sa::IkeSa;
+
+/// Which side of the IKE SA this session started as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// We sent IKE_SA_INIT.
+    Initiator,
+    /// We answered IKE_SA_INIT.
+    Responder,
+}
+
+/// Where the session is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// IKE_SA_INIT in progress.
+    Init,
+    /// IKE_AUTH in progress.
+    Auth,
+    /// The IKE SA is established.
+    Established,
+    /// The IKE SA is being deleted.
+    Closing,
+    /// Finished: nothing more will happen.
+    Closed,
+}
+
+/// Work this side wants to start once no request of ours is outstanding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Task {
+    RekeyIke,
+    RekeyChild(u32),
+    DeleteChild(u32),
+    DeleteIke,
+    /// Delete the IKE SA replaced by a rekey.
+    DeleteOldIke,
+    Liveness,
+}
+
+/// What our outstanding request was about.
+pub(crate) enum Pending {
+    Init(init::InitPending),
+    Auth(auth::AuthPending),
+    RekeyChild(exchange::RekeyChildPending),
+    RekeyIke(exchange::RekeyIkePending),
+    DeleteChild(u32),
+    DeleteIke,
+    DeleteOldIke,
+    Liveness,
+}
+
+/// An outstanding request and its retransmission state.
+pub(crate) struct Outstanding {
+    pub message_id: u32,
+    pub exchange: ExchangeType,
+    /// Sent on the old IKE SA (after an IKE rekey).
+    pub on_old: bool,
+    pub packets: Vec<Vec<u8>>,
+    pub sent: u32,
+    pub next_at: Instant,
+    pub what: Pending,
+}
+
+/// Responder context: the policy shared by all sessions of a responder.
+pub struct ResponderCtx<'a> {
+    pub(crate) config: &'a ResponderConfig,
+    pub(crate) pool: &'a mut AddressPool,
+}
+
+/// One IKE session.
+pub struct Session {
+    role: Role,
+    state: State,
+    config: Arc<Config>,
+    rng: Box<dyn RandomSource + Send>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    /// Our SPI for IKE_SA_INIT (initiator) / the peer's (responder) before an SA exists.
+    init_spi_i: [u8; 8],
+    sa: Option<IkeSa>,
+    old_sa: Option<IkeSa>,
+    children: Vec<ChildSa>,
+    outstanding: Option<Outstanding>,
+    tasks: VecDeque<Task>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    /// The peer is behind a NAT / we are behind a NAT / encapsulation forced.
+    nat_remote: bool,
+    nat_local: bool,
+    mobike: bool,
+    fragmentation: bool,
+    peer_id: Option<crate::identity::Identity>,
+    /// Responder: state kept between IKE_SA_INIT and IKE_AUTH.
+    half_open: Option<init::HalfOpen>,
+    /// Responder: an address was leased from the pool for this peer.
+    leased: bool,
+    /// Last time an authenticated message arrived.
+    last_heard: Instant,
+    created: Instant,
+}
+
+impl Session {
+    /// Starts an initiator: the IKE_SA_INIT request is ready in `poll_transmit`.
+    pub fn initiate(
+        config: Arc<Config>,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        mut rng: Box<dyn RandomSource + Send>,
+    ) -> Session {
+        let mut spi = [0u8; 8];
+        while spi == [0u8; 8] {
+            rng.fill(&mut spi);
+        }
+        let mut s = Session::blank(Role::Initiator, config, now, local, remote, rng, spi);
+        s.start_init(now, None, None);
+        s
+    }
+
+    fn blank(
+        role: Role,
+        config: Arc<Config>,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        rng: Box<dyn RandomSource + Send>,
+        spi_i: [u8; 8],
+    ) -> Session {
+        Session {
+            role,
+            state: State::Init,
+            config,
+            rng,
+            local,
+            remote,
+            init_spi_i: spi_i,
+            sa: None,
+            old_sa: None,
+            children: Vec::new(),
+            outstanding: None,
+            tasks: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            nat_remote: false,
+            nat_local: false,
+            mobike: false,
+            fragmentation: false,
+            peer_id: None,
+            half_open: None,
+            leased: false,
+            last_heard: now,
+            created: now,
+        }
+    }
+
+    /// The session's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The session's state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Current local and remote endpoints of IKE traffic.
+    pub fn endpoints(&self) -> (SocketAddr, SocketAddr) {
+        (self.local, self.remote)
+    }
+
+    /// Current IKE SPIs (initiator, responder), once known.
+    pub fn spis(&self) -> Option<([u8; 8], [u8; 8])> {
+        self.sa.as_ref().map(|sa| (sa.spi_i, sa.spi_r))
+    }
+
+    /// Our SPIs of every IKE SA alive in this session (current and being deleted).
+    pub fn local_spis(&self) -> Vec<[u8; 8]> {
+        let mut v: Vec<_> = self.sa.iter().chain(self.old_sa.iter()).map(|s| s.local_spi()).collect();
+        if self.sa.is_none() && self.role == Role::Initiator {
+            v.push(self.init_spi_i);
+        }
+        v
+    }
+
+    /// Inbound SPIs of the current Child SAs.
+    pub fn child_spis(&self) -> Vec<u32> {
+        self.children.iter().map(|c| c.spi_in).collect()
+    }
+
+    /// Next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Next event for the application.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::handle_timeout`] must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == State::Closed {
+            return None;
+        }
+        let mut t = self.outstanding.as_ref().map(|o| o.next_at);
+        if let (Some(iv), State::Established, None) =
+            (self.config.dpd_interval, self.state, &self.outstanding)
+        {
+            let d = self.last_heard + iv;
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
+        if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder {
+            // A half-open responder SA lives as long as the initiator may retransmit.
+            let d = self.created + HALF_OPEN_LIFETIME;
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
+        t
+    }
+
+    /// Asks for an IKE SA rekey (make-before-break, RFC 7296 2.18).
+    pub fn rekey_ike(&mut self, now: Instant) {
+        self.queue(now, Task::RekeyIke);
+    }
+
+    /// Asks for a rekey of the Child SA with this inbound SPI (RFC 7296 2.8).
+    pub fn rekey_child(&mut self, now: Instant, spi_in: u32) {
+        self.queue(now, Task::RekeyChild(spi_in));
+    }
+
+    /// Asks for a liveness check (empty INFORMATIONAL, RFC 7296 1.4).
+    pub fn check_liveness(&mut self, now: Instant) {
+        self.queue(now, Task::Liveness);
+    }
+
+    /// Deletes the IKE SA and its Child SAs, telling the peer.
+    pub fn close(&mut self, now: Instant) {
+        match self.state {
+            State::Established => {
+                self.tasks.clear();
+                self.queue(now, Task::DeleteIke);
+            }
+            State::Closed | State::Closing => {}
+            _ => self.finish(CloseReason::LocalClose),
+        }
+    }
+
+    fn queue(&mut self, now: Instant, task: Task) {
+        if self.state != State::Established {
+            return;
+        }
+        if !self.tasks.contains(&task) {
+            self.tasks.push_back(task);
+        }
+        self.drive(now);
+    }
+
+    /// Handles an inbound IKE datagram (without the non-ESP marker of port 4500).
+    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+        self.handle(now, local, remote, data, None);
+    }
+
+    pub(crate) fn handle(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+        ctx: Option<ResponderCtx<'_>>,
+    ) {
+        if self.state == State::Closed {
+            return;
+        }
+        let header = match Header::decode(data) {
+            Ok(h) => h,
+            Err(e) => {
+                debug!(%remote, error = %e, "dropping undecodable datagram");
+                return;
+            }
+        };
+        if header.exchange == ExchangeType::IKE_SA_INIT {
+            self.handle_init(now, local, remote, &header, data, ctx);
+        } else {
+            self.handle_protected(now, local, remote, &header, data, ctx);
+        }
+        self.drive(now);
+    }
+
+    /// Handles timers: retransmissions, liveness, half-open expiry.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.state == State::Closed {
+            return;
+        }
+        if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder && now >= self.created + HALF_OPEN_LIFETIME {
+            self.finish(CloseReason::Timeout);
+            return;
+        }
+        if let Some(o) = &mut self.outstanding {
+            if now >= o.next_at {
+                if o.sent > self.config.retransmit.tries {
+                    if matches!(o.what, Pending::DeleteOldIke) {
+                        // The peer may already have dropped the old SA after
+                        // answering a lost response: nothing left to do.
+                        self.outstanding = None;
+                        self.old_sa = None;
+                        self.drive(now);
+                        return;
+                    }
+                    if matches!(o.what, Pending::DeleteIke) {
+                        self.outstanding = None;
+                        self.finish(CloseReason::LocalClose);
+                        return;
+                    }
+                    warn!(exchange = ?o.exchange, "peer did not answer: giving up");
+                    let reason = if self.state == State::Established || self.state == State::Closing {
+                        CloseReason::PeerDead
+                    } else {
+                        CloseReason::Timeout
+                    };
+                    self.outstanding = None;
+                    self.finish(reason);
+                    return;
+                }
+                debug!(exchange = ?o.exchange, message_id = o.message_id, attempt = o.sent, "retransmitting");
+                for p in &o.packets {
+                    self.transmits.push_back(Transmit { local: self.local, remote: self.remote, data: p.clone() });
+                }
+                o.next_at = now + self.config.retransmit.interval(o.sent);
+                o.sent += 1;
+            }
+        }
+        if let (Some(iv), State::Established, None) = (self.config.dpd_interval, self.state, &self.outstanding) {
+            if now >= self.last_heard + iv {
+                self.queue(now, Task::Liveness);
+            }
+        }
+        self.drive(now);
+    }
+
+    /// Sends a new request: registers it for retransmission.
+    pub(crate) fn send_request(&mut self, now: Instant, exchange: ExchangeType, message_id: u32, on_old: bool, packets: Vec<Vec<u8>>, what: Pending) {
+        for p in &packets {
+            self.transmits.push_back(Transmit { local: self.local, remote: self.remote, data: p.clone() });
+        }
+        self.outstanding = Some(Outstanding {
+            message_id,
+            exchange,
+            on_old,
+            packets,
+            sent: 1,
+            next_at: now + self.config.retransmit.interval(0),
+            what,
+        });
+    }
+
+    pub(crate) fn send_response(&mut self, packets: Vec<Vec<u8>>) {
+        for p in &packets {
+            self.transmits.push_back(Transmit { local: self.local, remote: self.remote, data: p.clone() });
+        }
+    }
+
+    pub(crate) fn finish(&mut self, reason: CloseReason) {
+        if self.state == State::Closed {
+            return;
+        }
+        for c in self.children.drain(..) {
+            self.events.push_back(Event::ChildDown { spi_in: c.spi_in, spi_out: c.spi_out });
+        }
+        self.state = State::Closed;
+        self.outstanding = None;
+        self.tasks.clear();
+        self.half_open = None;
+        self.sa = None;
+        self.old_sa = None;
+        debug!(?reason, "IKE session closed");
+        self.events.push_back(Event::Closed(reason));
+    }
+
+    /// Starts queued work when no request is outstanding.
+    fn drive(&mut self, now: Instant) {
+        if self.outstanding.is_some() || !matches!(self.state, State::Established | State::Closing) {
+            return;
+        }
+        while let Some(task) = self.tasks.pop_front() {
+            if self.start_task(now, task) {
+                break;
+            }
+        }
+    }
+
+    pub(crate) fn random(&mut self, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        self.rng.fill(&mut v);
+        v
+    }
+
+    pub(crate) fn new_dh(&mut self, group: crate::crypto::DhGroup) -> DhPrivate {
+        group.generate(self.rng.as_mut())
+    }
+}
+
+/// How long a responder keeps a half-open SA waiting for IKE_AUTH.
+pub const HALF_OPEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Session {
+    /// The authenticated peer identity.
+    pub fn peer_id(&self) -> Option<&crate::identity::Identity> {
+        self.peer_id.as_ref()
+    }
+
+    /// Whether this responder session took an address from the pool.
+    pub(crate) fn held_lease(&self) -> bool {
+        self.leased
+    }
+}
+
+impl Session {
+    /// The largest IKE message we send unfragmented, once fragmentation is
+    /// negotiated: the configured MTU less IP, UDP and non-ESP-marker headers.
+    pub(crate) fn fragment_at(&self) -> Option<usize> {
+        if !self.fragmentation {
+            return None;
+        }
+        let mtu = self.config.fragment_mtu?;
+        let ip = if self.remote.is_ipv6() { 40 } else { 20 };
+        let marker = if self.local.port() == 4500 { 4 } else { 0 };
+        Some(mtu.saturating_sub(ip + 8 + marker).max(256))
+    }
+}

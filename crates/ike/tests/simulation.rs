@@ -1,0 +1,494 @@
+//! Deterministic in-memory simulations: an initiator and a responder joined by
+//! a lossy, duplicating, reordering link with a fake clock.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ibex_ike::crypto::{SeededRandom, Secret};
+use ibex_ike::proposal::{EspProposal, IkeProposal};
+use ibex_ike::{
+    CloseReason, Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig, Retransmit,
+    Session, State,
+};
+
+const PSK: &[u8] = b"simulation-psk-0123456789";
+
+/// Link impairments.
+#[derive(Clone, Copy)]
+struct Link {
+    loss: f64,
+    dup: f64,
+    /// Random extra delay up to this many ms (reorders packets).
+    jitter_ms: u64,
+}
+
+const CLEAN: Link = Link { loss: 0.0, dup: 0.0, jitter_ms: 0 };
+const BAD: Link = Link { loss: 0.3, dup: 0.1, jitter_ms: 40 };
+
+struct Prng(u64);
+impl Prng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() % 10_000) as f64 / 10_000.0 < p
+    }
+}
+
+struct Packet {
+    at: Instant,
+    to_responder: bool,
+    from: SocketAddr,
+    to: SocketAddr,
+    data: Vec<u8>,
+}
+
+struct Sim {
+    now: Instant,
+    ini: Session,
+    resp: Responder,
+    link: Link,
+    prng: Prng,
+    air: Vec<Packet>,
+    ini_events: Vec<Event>,
+    resp_events: Vec<Event>,
+    /// Addresses the responder sees for the initiator (a NAT may rewrite).
+    nat: Option<SocketAddr>,
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
+    let mut c = Config::new(Identity::parse("client.ibex.test"), LocalAuth::Psk(Secret::from_slice(PSK)));
+    c.ike_proposals = vec![IkeProposal::parse(ike).unwrap()];
+    c.esp_proposals = vec![EspProposal::parse(esp).unwrap()];
+    c.remote_id = Some(Identity::parse("gw.ibex.test"));
+    c.request_vip = true;
+    c.remote_ts = vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.0.0".parse().unwrap(), 24)];
+    c.keylog = true;
+    c.retransmit = Retransmit { initial: Duration::from_millis(500), factor: 1.5, max_interval: Duration::from_secs(4), tries: 12 };
+    let mut g = Config::new(Identity::parse("gw.ibex.test"), LocalAuth::Psk(Secret::from_slice(PSK)));
+    g.ike_proposals = vec![IkeProposal::parse(ike).unwrap()];
+    g.esp_proposals = vec![EspProposal::parse(esp).unwrap()];
+    g.local_ts = vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.0.0".parse().unwrap(), 24)];
+    g.remote_ts = vec![ibex_ike::message::TrafficSelector::any_v4()];
+    g.retransmit = c.retransmit;
+    let r = ResponderConfig {
+        base: g,
+        peers: vec![PeerEntry { id: Identity::parse("client.ibex.test"), auth: PeerAuth::Psk(Secret::from_slice(PSK)) }],
+        pool: Some(("10.99.10.1".parse().unwrap(), "10.99.10.20".parse().unwrap())),
+        dns: vec!["10.99.0.53".parse().unwrap()],
+        cookie_threshold: usize::MAX,
+    };
+    (c, r)
+}
+
+impl Sim {
+    fn new(c: Config, r: ResponderConfig, link: Link, seed: u64) -> Sim {
+        let now = Instant::now();
+        let ini = Session::initiate(Arc::new(c), now, addr("198.51.100.2:500"), addr("192.0.2.1:500"), Box::new(SeededRandom::new(seed)));
+        let mut n = seed;
+        let resp = Responder::new(
+            r,
+            Box::new(move || {
+                n += 1000;
+                Box::new(SeededRandom::new(n))
+            }),
+        );
+        Sim { now, ini, resp, link, prng: Prng(seed | 1), air: Vec::new(), ini_events: vec![], resp_events: vec![], nat: None }
+    }
+
+    fn send(&mut self, to_responder: bool, from: SocketAddr, to: SocketAddr, data: Vec<u8>) {
+        if self.prng.chance(self.link.loss) {
+            return;
+        }
+        let copies = if self.prng.chance(self.link.dup) { 2 } else { 1 };
+        for _ in 0..copies {
+            let delay = 5 + if self.link.jitter_ms > 0 { self.prng.next() % self.link.jitter_ms } else { 0 };
+            self.air.push(Packet { at: self.now + Duration::from_millis(delay), to_responder, from, to, data: data.clone() });
+        }
+    }
+
+    fn pump(&mut self) {
+        while let Some(t) = self.ini.poll_transmit() {
+            let from = match self.nat {
+                Some(n) => SocketAddr::new(n.ip(), if t.local.port() == 500 { n.port() } else { n.port() + 1 }),
+                None => t.local,
+            };
+            self.send(true, from, t.remote, t.data);
+        }
+        while let Some(t) = self.resp.poll_transmit() {
+            self.send(false, t.local, t.remote, t.data);
+        }
+        while let Some(e) = self.ini.poll_event() {
+            self.ini_events.push(e);
+        }
+        while let Some((_, e)) = self.resp.poll_event() {
+            self.resp_events.push(e);
+        }
+    }
+
+    /// Runs until `done` holds or `limit` of simulated time passes.
+    fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Sim) -> bool) -> bool {
+        let end = self.now + limit;
+        loop {
+            self.pump();
+            if done(self) {
+                return true;
+            }
+            let next_packet = self.air.iter().map(|p| p.at).min();
+            let next = [next_packet, self.ini.poll_timeout(), self.resp.poll_timeout()].into_iter().flatten().min();
+            let Some(next) = next else { return done(self) };
+            if next > end {
+                return false;
+            }
+            self.now = self.now.max(next);
+            let (due, rest): (Vec<Packet>, Vec<Packet>) = std::mem::take(&mut self.air).into_iter().partition(|p| p.at <= self.now);
+            self.air = rest;
+            for p in due {
+                if p.to_responder {
+                    self.resp.handle_datagram(self.now, p.to, p.from, &p.data);
+                } else {
+                    let to = match self.nat {
+                        Some(_) => SocketAddr::new(addr("198.51.100.2:500").ip(), if p.to.port() == self.nat.unwrap().port() { 500 } else { 4500 }),
+                        None => p.to,
+                    };
+                    self.ini.handle_datagram(self.now, to, p.from, &p.data);
+                }
+            }
+            if self.ini.poll_timeout().is_some_and(|t| t <= self.now) {
+                self.ini.handle_timeout(self.now);
+            }
+            if self.resp.poll_timeout().is_some_and(|t| t <= self.now) {
+                self.resp.handle_timeout(self.now);
+            }
+        }
+    }
+
+    fn child_ups(events: &[Event]) -> Vec<&ibex_ike::ChildSaInfo> {
+        events.iter().filter_map(|e| if let Event::ChildUp(c) = e { Some(c) } else { None }).collect()
+    }
+
+    fn established(&self) -> bool {
+        Sim::child_ups(&self.ini_events).len() == 1 && Sim::child_ups(&self.resp_events).len() == 1
+    }
+}
+
+/// Event names only, for assertion messages.
+fn names(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Closed(r) => format!("Closed({r:?})"),
+            Event::ChildFailed(r) => format!("ChildFailed({r})"),
+            other => format!("{other:?}").split('(').next().unwrap_or("").to_string(),
+        })
+        .collect()
+}
+
+/// The data planes of both sides agree: SPIs cross over and keys match.
+fn assert_children_match(ini: &ibex_ike::ChildSaInfo, resp: &ibex_ike::ChildSaInfo) {
+    assert_eq!(ini.spi_out, resp.spi_in);
+    assert_eq!(ini.spi_in, resp.spi_out);
+    assert_eq!(ini.suite, resp.suite);
+    assert_eq!(ini.encr_out, resp.encr_in);
+    assert_eq!(ini.integ_out, resp.integ_in);
+    assert_eq!(ini.encr_in, resp.encr_out);
+    assert_eq!(ini.integ_in, resp.integ_out);
+    assert_ne!(ini.encr_out, ini.encr_in, "directions use different keys");
+    assert!(!ini.encr_out.is_empty());
+}
+
+const SUITES: &[(&str, &str)] = &[
+    ("aes256gcm16-prfsha384-ecp384", "aes256gcm16"),
+    ("chacha20poly1305-prfsha256-x25519", "chacha20poly1305"),
+    ("aes256-sha256-modp3072", "aes256-sha256"),
+    ("aes128gcm16-prfsha256-ecp256", "aes128gcm16"),
+    ("aes128-sha384-prfsha384-ecp521", "aes128-sha512"),
+    ("aes256-sha512-modp2048", "aes256-sha384"),
+];
+
+fn establish(ike: &str, esp: &str, link: Link, seed: u64) -> Sim {
+    let (c, r) = configs(ike, esp);
+    let mut sim = Sim::new(c, r, link, seed);
+    assert!(sim.run_until(Duration::from_secs(120), |s| s.established()), "{ike}: not established; initiator events {:?}", sim.ini_events);
+    sim
+}
+
+#[test]
+fn handshake_every_suite() {
+    for (i, (ike, esp)) in SUITES.iter().enumerate() {
+        let sim = establish(ike, esp, CLEAN, 7 + i as u64);
+        let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+        let want = IkeProposal::parse(ike).unwrap();
+        assert!(want.encr == [up.suite.encr] && want.prf == [up.suite.prf] && want.dh == [up.suite.dh], "{ike}: {:?}", up.suite);
+        assert_eq!(up.peer_id, Identity::parse("gw.ibex.test"));
+        let (ci, cr) = (Sim::child_ups(&sim.ini_events)[0], Sim::child_ups(&sim.resp_events)[0]);
+        assert_children_match(ci, cr);
+        assert_eq!(ci.suite.name(), *esp);
+        // Narrowed to the virtual IP and the gateway's LAN.
+        assert_eq!(ci.ts_local, vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.10.1".parse().unwrap(), 32)]);
+        assert_eq!(ci.ts_remote, vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.0.0".parse().unwrap(), 24)]);
+        let cfg = sim.ini_events.iter().find_map(|e| if let Event::Config(c) = e { Some(c) } else { None }).unwrap();
+        assert_eq!(cfg.addresses, vec![("10.99.10.1".parse().unwrap(), 32)]);
+        assert_eq!(cfg.dns, vec!["10.99.0.53".parse::<std::net::IpAddr>().unwrap()]);
+        assert_eq!(sim.ini.state(), State::Established);
+    }
+}
+
+#[test]
+fn handshake_survives_loss_duplication_reordering() {
+    for seed in 1..=12u64 {
+        let (ike, esp) = SUITES[(seed as usize) % SUITES.len()];
+        let mut sim = establish(ike, esp, BAD, seed * 7919);
+        assert_children_match(Sim::child_ups(&sim.ini_events)[0], Sim::child_ups(&sim.resp_events)[0]);
+        // Rekey the Child SA, then the IKE SA, over the same bad link.
+        let old = sim.ini.child_spis()[0];
+        let now = sim.now;
+        sim.ini.rekey_child(now, old);
+        let ok = sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events).len() == 2 && s.ini.child_spis().len() == 1 && s.resp.session(1).is_some_and(|r| r.child_spis().len() == 1));
+        assert!(ok, "seed {seed}: child rekey did not complete: {:?}", sim.ini_events);
+        let ups_i = Sim::child_ups(&sim.ini_events);
+        let ups_r = Sim::child_ups(&sim.resp_events);
+        assert_eq!(ups_i[1].replaces, Some(old));
+        assert_children_match(ups_i[1], ups_r[1]);
+        let now = sim.now;
+        sim.ini.rekey_ike(now);
+        let ok = sim.run_until(Duration::from_secs(120), |s| {
+            s.ini_events.iter().any(|e| matches!(e, Event::IkeRekeyed(_))) && s.ini.local_spis().len() == 1 && s.resp.session(1).is_some_and(|r| r.local_spis().len() == 1)
+        });
+        assert!(ok, "seed {seed}: IKE rekey did not complete");
+        assert_eq!(sim.ini.spis(), sim.resp.session(1).unwrap().spis(), "seed {seed}: {:?}\n{:?}", names(&sim.ini_events), names(&sim.resp_events));
+        // The rekeyed SA still works: a liveness check and then a clean delete.
+        let now = sim.now;
+        sim.ini.close(now);
+        let ok = sim.run_until(Duration::from_secs(200), |s| s.ini.state() == State::Closed && s.resp.session_ids().is_empty());
+        assert!(ok, "seed {seed}: close did not complete");
+        assert!(sim.ini_events.contains(&Event::Closed(CloseReason::LocalClose)));
+        assert_eq!(sim.resp.pool_in_use(), 0, "lease released");
+    }
+}
+
+#[test]
+fn rekeys_driven_by_responder() {
+    let mut sim = establish(SUITES[0].0, SUITES[0].1, CLEAN, 99);
+    let spi = sim.resp.session(1).unwrap().child_spis()[0];
+    let now = sim.now;
+    sim.resp.with_session(1, |s| s.rekey_child(now, spi));
+    assert!(sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events).len() == 2 && s.ini.child_spis().len() == 1));
+    assert_children_match(Sim::child_ups(&sim.ini_events)[1], Sim::child_ups(&sim.resp_events)[1]);
+    let before = sim.ini.spis();
+    let now = sim.now;
+    sim.resp.with_session(1, |s| s.rekey_ike(now));
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.spis() != before && s.ini.local_spis().len() == 1 && s.resp.session(1).unwrap().local_spis().len() == 1));
+    assert_ne!(sim.ini.spis(), before);
+    assert_eq!(sim.ini.spis(), sim.resp.session(1).unwrap().spis(), "{:?}\n{:?}", names(&sim.ini_events), names(&sim.resp_events));
+    // After the responder's rekey, the responder is the new SA's initiator; a
+    // Child rekey by the original initiator still works on it.
+    let old = sim.ini.child_spis()[0];
+    let now = sim.now;
+    sim.ini.rekey_child(now, old);
+    assert!(sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events).len() == 3 && s.ini.child_spis().len() == 1));
+    let now = sim.now;
+    sim.resp.with_session(1, |s| s.close(now));
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(sim.ini_events.contains(&Event::Closed(CloseReason::PeerDeleted)));
+}
+
+#[test]
+fn wrong_psk_is_an_authentication_failure() {
+    let (mut c, r) = configs(SUITES[1].0, SUITES[1].1);
+    c.local_auth = LocalAuth::Psk(Secret::from_slice(b"not-the-right-key"));
+    c.peer_auth = Some(PeerAuth::Psk(Secret::from_slice(PSK)));
+    let mut sim = Sim::new(c, r, CLEAN, 5);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(matches!(sim.ini_events.last(), Some(Event::Closed(CloseReason::AuthenticationFailed(_)))), "{:?}", sim.ini_events);
+    assert!(Sim::child_ups(&sim.ini_events).is_empty());
+    assert!(sim.resp.session_ids().is_empty(), "responder dropped the half-open SA");
+    assert_eq!(sim.resp.pool_in_use(), 0);
+}
+
+#[test]
+fn no_proposal_chosen() {
+    let (c, mut r) = configs("aes256gcm16-prfsha384-ecp384", "aes256gcm16");
+    r.base.ike_proposals = vec![IkeProposal::parse("aes128-sha256-modp2048").unwrap()];
+    let mut sim = Sim::new(c, r, CLEAN, 6);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert_eq!(sim.ini_events.last(), Some(&Event::Closed(CloseReason::NoProposalChosen)));
+}
+
+#[test]
+fn invalid_ke_retry_with_requested_group() {
+    let (mut c, mut r) = configs("aes256gcm16-prfsha256-x25519", "aes256gcm16");
+    c.ike_proposals = vec![IkeProposal::parse("aes256gcm16-prfsha256-x25519-ecp384").unwrap()];
+    r.base.ike_proposals = vec![IkeProposal::parse("aes256gcm16-prfsha256-ecp384").unwrap()];
+    let mut sim = Sim::new(c, r, CLEAN, 8);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+    assert_eq!(up.suite.dh, ibex_ike::crypto::DhGroup::Ecp384);
+}
+
+#[test]
+fn cookie_challenge() {
+    let (c, mut r) = configs(SUITES[1].0, SUITES[1].1);
+    r.cookie_threshold = 0;
+    let mut sim = Sim::new(c, r, CLEAN, 9);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+}
+
+#[test]
+fn nat_detected_moves_to_4500() {
+    let (c, r) = configs(SUITES[1].0, SUITES[1].1);
+    let mut sim = Sim::new(c, r, CLEAN, 10);
+    sim.nat = Some(addr("192.0.2.3:20000"));
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+    assert!(up.nat_local && !up.nat_remote);
+    assert_eq!(sim.ini.endpoints().1.port(), 4500);
+    assert!(Sim::child_ups(&sim.ini_events)[0].encap);
+}
+
+#[test]
+fn forced_encapsulation_without_nat() {
+    let (mut c, r) = configs(SUITES[0].0, SUITES[0].1);
+    c.force_encap = true;
+    let mut sim = Sim::new(c, r, CLEAN, 11);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    assert_eq!(sim.ini.endpoints().0.port(), 4500);
+    assert!(Sim::child_ups(&sim.resp_events)[0].encap, "the responder saw a NAT too");
+}
+
+#[test]
+fn dead_peer_is_detected() {
+    let (mut c, r) = configs(SUITES[1].0, SUITES[1].1);
+    c.dpd_interval = Some(Duration::from_secs(10));
+    let mut sim = Sim::new(c, r, CLEAN, 12);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    sim.link.loss = 1.0;
+    assert!(sim.run_until(Duration::from_secs(600), |s| s.ini.state() == State::Closed));
+    assert_eq!(sim.ini_events.last(), Some(&Event::Closed(CloseReason::PeerDead)));
+}
+
+#[test]
+fn unreachable_gateway_times_out() {
+    let (c, r) = configs(SUITES[1].0, SUITES[1].1);
+    let mut sim = Sim::new(c, r, Link { loss: 1.0, dup: 0.0, jitter_ms: 0 }, 13);
+    assert!(sim.run_until(Duration::from_secs(600), |s| s.ini.state() == State::Closed));
+    assert_eq!(sim.ini_events.last(), Some(&Event::Closed(CloseReason::Timeout)));
+}
+
+#[test]
+fn keylog_lines_are_emitted_when_asked() {
+    let sim = establish(SUITES[2].0, SUITES[2].1, CLEAN, 14);
+    let lines: Vec<_> = sim.ini_events.iter().filter_map(|e| if let Event::KeyLog(l) = e { Some(l.expose().to_string()) } else { None }).collect();
+    assert_eq!(lines.len(), 3, "one IKE line and two ESP lines: {lines:?}");
+    let (spi_i, spi_r) = sim.ini.spis().unwrap();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    assert!(lines[0].starts_with(&format!("{},{},", hex(&spi_i), hex(&spi_r))), "{}", lines[0]);
+    assert!(lines[0].contains("\"AES-CBC-256 [RFC3602]\""));
+    assert!(lines[0].ends_with("\"HMAC_SHA2_256_128 [RFC4868]\""));
+    assert!(lines[1].starts_with("\"IPv4\",\"*\",\"*\",\"0x"));
+    assert!(sim.resp_events.iter().all(|e| !matches!(e, Event::KeyLog(_))), "off unless asked");
+}
+
+/// Garbage and tampered messages never change an established session.
+#[test]
+fn hostile_input_changes_nothing() {
+    let mut sim = establish(SUITES[0].0, SUITES[0].1, CLEAN, 15);
+    let (spis, children, state) = (sim.ini.spis(), sim.ini.child_spis(), sim.ini.state());
+    let events_before = sim.ini_events.len();
+    // Capture a real protected message: a liveness request from the responder.
+    let now = sim.now;
+    sim.resp.with_session(1, |s| s.check_liveness(now));
+    let real = sim.resp.poll_transmit().unwrap();
+    let mut prng = Prng(77);
+    let from = real.local;
+    let to = real.remote;
+    for i in 0..3000 {
+        let mut data = real.data.clone();
+        match i % 3 {
+            0 => {
+                let pos = (prng.next() as usize) % data.len();
+                data[pos] ^= 1 << (prng.next() % 8);
+            }
+            1 => data.truncate((prng.next() as usize) % data.len()),
+            _ => {
+                let n = (prng.next() % 300) as usize;
+                data = (0..n).map(|_| prng.next() as u8).collect();
+            }
+        }
+        if data == real.data {
+            continue;
+        }
+        sim.ini.handle_datagram(now, to, from, &data);
+    }
+    assert!(sim.ini.poll_transmit().is_none(), "no answer to forged messages");
+    assert!(sim.ini.poll_event().is_none());
+    assert_eq!((sim.ini.spis(), sim.ini.child_spis(), sim.ini.state()), (spis, children, state));
+    assert_eq!(sim.ini_events.len(), events_before);
+    // And the real one is still accepted afterwards.
+    sim.ini.handle_datagram(now, to, from, &real.data);
+    assert!(sim.ini.poll_transmit().is_some());
+}
+
+#[test]
+fn secrets_do_not_appear_in_debug_output() {
+    let sim = establish(SUITES[0].0, SUITES[0].1, CLEAN, 16);
+    let dump = format!("{:?}{:?}", sim.ini_events, sim.resp_events);
+    let c = Sim::child_ups(&sim.ini_events)[0];
+    let hex: String = c.encr_out.expose().iter().map(|x| format!("{x:02x}")).collect();
+    assert!(!dump.contains(&hex));
+    assert!(!dump.contains(&format!("{:?}", c.encr_out.expose())));
+    assert!(!dump.contains(std::str::from_utf8(PSK).unwrap()));
+}
+
+#[test]
+fn fragmentation_under_loss() {
+    for seed in 20..26u64 {
+        let (mut c, mut r) = configs(SUITES[2].0, SUITES[2].1);
+        c.fragment_mtu = Some(330);
+        r.base.fragment_mtu = Some(330);
+        // Many selectors make IKE_AUTH larger than one fragment.
+        c.remote_ts = (0..20).map(|i| ibex_ike::message::TrafficSelector::from_prefix(std::net::IpAddr::from([10, 99, i, 0]), 24)).collect();
+        r.base.local_ts = c.remote_ts.clone();
+        let mut sim = Sim::new(c, r, BAD, seed);
+        assert!(sim.run_until(Duration::from_secs(300), |s| s.established()), "seed {seed}: {:?}", names(&sim.ini_events));
+        let ci = Sim::child_ups(&sim.ini_events)[0];
+        assert_eq!(ci.ts_remote.len(), 20);
+        assert_children_match(ci, Sim::child_ups(&sim.resp_events)[0]);
+        let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+        assert!(up.fragmentation);
+    }
+}
+
+#[test]
+fn fragments_are_actually_sent() {
+    let (mut c, mut r) = configs(SUITES[0].0, SUITES[0].1);
+    c.fragment_mtu = Some(300);
+    r.base.fragment_mtu = Some(300);
+    c.remote_ts = (0..20).map(|i| ibex_ike::message::TrafficSelector::from_prefix(std::net::IpAddr::from([10, 99, i, 0]), 24)).collect();
+    let mut sim = Sim::new(c, r, CLEAN, 3);
+    let mut sizes = Vec::new();
+    let mut seen_skf = false;
+    assert!(sim.run_until(Duration::from_secs(30), |s| {
+        for p in &s.air {
+            // SKF is payload type 53 in the header's next-payload byte.
+            if p.data.len() > 16 && p.data[16] == 53 {
+                seen_skf = true;
+            }
+            // IKE_SA_INIT (exchange 34) cannot be fragmented.
+            if p.data[18] != 34 {
+                sizes.push(p.data.len());
+            }
+        }
+        s.established()
+    }));
+    assert!(seen_skf, "IKE_AUTH was fragmented");
+    assert!(!sizes.is_empty() && sizes.iter().all(|n| *n <= 300 - 20 - 8), "every protected datagram fits the MTU: {sizes:?}");
+}

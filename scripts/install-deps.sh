@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# install-deps.sh — install (idempotently) the Debian packages the Ibex test suite needs:
+# strongSwan (charon + swanctl + pki + plugins incl. kernel-libipsec) for the interop
+# tests in tests/, packet tools, and the network utilities the harness calls.
+#
+#   sudo scripts/install-deps.sh        # or as root in CI
+#
+# Runs `apt-get update` only when something is missing; exits non-zero on failure.
+set -euo pipefail
+
+PACKAGES=(
+	# strongSwan 5.9.x: charon, swanctl, pki, and the plugins the harness loads
+	strongswan-swanctl
+	strongswan-charon
+	strongswan-pki
+	libcharon-extra-plugins
+	libcharon-extauth-plugins
+	libstrongswan-extra-plugins
+	libstrongswan-standard-plugins
+	# packet capture / decoding
+	tshark
+	tcpdump
+	# netns/veth/addresses + ss (iproute2), ping, unshare/mount, timeout, sysctl/ps, killall
+	iproute2
+	iputils-ping
+	util-linux
+	coreutils
+	procps
+	psmisc
+	# test PKI (PKCS#8 conversion, DER)
+	openssl
+	# throughput tests and firewalling inside namespaces
+	iperf3
+	nftables
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: must run as root (apt-get install)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	# installed = dpkg reports status "install ok installed"
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps.sh: all ${#PACKAGES[@]} packages already installed"
+else
+	echo "install-deps.sh: installing: ${missing[*]}"
+	apt-get update
+	# tshark asks whether non-root users may capture; answer no without a prompt
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# sanity: the binaries the harness uses must now exist
+charon=""
+for c in /usr/lib/ipsec/charon /usr/libexec/ipsec/charon; do
+	[ -x "$c" ] && charon=$c && break
+done
+if [ -z "$charon" ]; then
+	echo "install-deps.sh: charon not found after install" >&2
+	exit 1
+fi
+for b in swanctl pki ip ss ping unshare mount timeout openssl tshark tcpdump iperf3 nft; do
+	if ! command -v "$b" >/dev/null 2>&1; then
+		echo "install-deps.sh: '$b' not found after install" >&2
+		exit 1
+	fi
+done
+plugdir=$(dirname "$charon")/plugins
+for pl in kernel-libipsec kernel-netlink vici openssl curve25519 chapoly gcm pkcs8; do
+	if [ ! -e "$plugdir/libstrongswan-$pl.so" ]; then
+		echo "install-deps.sh: strongSwan plugin '$pl' missing in $plugdir" >&2
+		exit 1
+	fi
+done
+echo "install-deps.sh: ok (charon: $charon)"
