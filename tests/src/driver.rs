@@ -43,8 +43,14 @@ pub enum DriverRole {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum DriverAuth {
-    Psk { psk: String },
-    Cert { cert: PathBuf, key: PathBuf, ca: PathBuf },
+    Psk {
+        psk: String,
+    },
+    Cert {
+        cert: PathBuf,
+        key: PathBuf,
+        ca: PathBuf,
+    },
 }
 
 /// One entry of `"actions"`: `{"after_ms": N, "do": "rekey-ike"|"rekey-child"|"delete"}`,
@@ -141,7 +147,10 @@ pub fn suite_matches(got: &str, expected: &str) -> bool {
             let implied: Vec<String> = t
                 .iter()
                 .filter(|x| {
-                    matches!(x.as_str(), "md5" | "sha1" | "sha256" | "sha384" | "sha512" | "aesxcbc" | "aescmac")
+                    matches!(
+                        x.as_str(),
+                        "md5" | "sha1" | "sha256" | "sha384" | "sha512" | "aesxcbc" | "aescmac"
+                    )
                 })
                 .map(|x| format!("prf{x}"))
                 .collect();
@@ -156,7 +165,11 @@ pub fn suite_matches(got: &str, expected: &str) -> bool {
 /// Normalise an SPI as printed by the driver (`0x...` or bare hex) to the zero-padded
 /// lower-case hex charon prints (8 digits for ESP, 16 for IKE).
 pub fn norm_spi(s: &str, width: usize) -> String {
-    let h = s.trim().trim_start_matches("0x").trim_start_matches("0X").to_ascii_lowercase();
+    let h = s
+        .trim()
+        .trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .to_ascii_lowercase();
     format!("{h:0>width$}")
 }
 
@@ -192,6 +205,28 @@ impl Driver {
     }
 
     pub fn try_spawn(bin: &Path, ns: &Netns, cfg: &DriverConfig) -> Result<Driver, String> {
+        Self::try_spawn_with_env(bin, ns, cfg, &[])
+    }
+
+    /// [`Driver::spawn`] with extra environment variables for the driver process
+    /// (e.g. `IBEX_KEYLOG_DIR`).
+    pub fn spawn_with_env(
+        bin: &Path,
+        ns: &Netns,
+        cfg: &DriverConfig,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Driver {
+        Self::try_spawn_with_env(bin, ns, cfg, env)
+            .unwrap_or_else(|e| panic!("spawning ibex driver: {e}"))
+    }
+
+    /// [`Driver::try_spawn`] with extra environment variables for the driver process.
+    pub fn try_spawn_with_env(
+        bin: &Path,
+        ns: &Netns,
+        cfg: &DriverConfig,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<Driver, String> {
         if !bin.is_file() {
             return Err(format!("driver binary {} does not exist", bin.display()));
         }
@@ -200,13 +235,15 @@ impl Driver {
         let cfg_path = root.join("driver.json");
         let json = serde_json::to_string_pretty(cfg).map_err(|e| e.to_string())?;
         std::fs::write(&cfg_path, json).map_err(|e| format!("write config: {e}"))?;
-        let stderr = std::fs::File::create(root.join("driver.stderr")).map_err(|e| e.to_string())?;
+        let stderr =
+            std::fs::File::create(root.join("driver.stderr")).map_err(|e| e.to_string())?;
         let lifetime = proc_lifetime_secs().to_string();
         let bin_s = bin.to_string_lossy();
         let cfg_s = cfg_path.to_string_lossy();
         let mut child = ns
             .command(&["timeout", "-k", "5", &lifetime, &bin_s, &cfg_s])
             .env("RUST_BACKTRACE", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -253,7 +290,10 @@ impl Driver {
 
     /// All `EVENT` lines so far, parsed.
     pub fn events(&self) -> Vec<Event> {
-        self.lines().iter().filter_map(|l| Event::parse(l)).collect()
+        self.lines()
+            .iter()
+            .filter_map(|l| Event::parse(l))
+            .collect()
     }
 
     /// Wait for the first event whose kind starts with `prefix` (e.g. `"ike_up"`).
@@ -263,7 +303,12 @@ impl Driver {
 
     /// Wait for the `n`-th (1-based) event whose kind starts with `prefix`.
     /// Fails early if the driver's stdout closes (it exited) before that.
-    pub fn wait_event_nth(&self, prefix: &str, n: usize, timeout: Duration) -> Result<Event, String> {
+    pub fn wait_event_nth(
+        &self,
+        prefix: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Event, String> {
         let deadline = Instant::now() + timeout;
         let (m, cv) = &*self.shared;
         let mut g = m.lock().unwrap();
@@ -310,7 +355,9 @@ impl Driver {
 
     /// Has the driver exited already? (Its status, if so.)
     pub fn try_exit_status(&mut self) -> Option<ExitStatus> {
-        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
     }
 
     /// stderr so far (tail).
@@ -371,14 +418,26 @@ mod tests {
         assert_eq!(e.field("vip"), Some("10.99.10.1"));
         assert_eq!(norm_spi(e.field("spi_out").unwrap(), 8), "000000c2");
         let e = Event::parse("EVENT error no proposal chosen").unwrap();
-        assert_eq!((e.kind.as_str(), e.rest.as_str()), ("error", "no proposal chosen"));
+        assert_eq!(
+            (e.kind.as_str(), e.rest.as_str()),
+            ("error", "no proposal chosen")
+        );
         assert!(Event::parse("INFO hello").is_none());
         assert!(suite_matches("AES256GCM16-noesn", "aes256gcm16"));
         assert!(!suite_matches("aes128gcm16", "aes256gcm16"));
-        assert!(suite_matches("aes256-sha256-prfsha256-modp3072", "aes256-sha256-modp3072"));
+        assert!(suite_matches(
+            "aes256-sha256-prfsha256-modp3072",
+            "aes256-sha256-modp3072"
+        ));
         assert!(suite_matches("aes256-sha256", "AES256-SHA256"));
-        assert!(!suite_matches("aes256-sha256-prfsha384-modp3072", "aes256-sha256-modp3072"));
-        assert!(!suite_matches("aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha256-ecp384"));
+        assert!(!suite_matches(
+            "aes256-sha256-prfsha384-modp3072",
+            "aes256-sha256-modp3072"
+        ));
+        assert!(!suite_matches(
+            "aes256gcm16-prfsha384-ecp384",
+            "aes256gcm16-prfsha256-ecp384"
+        ));
     }
 
     #[test]

@@ -164,7 +164,11 @@ pub fn which(prog: &str) -> Option<std::path::PathBuf> {
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].iter().map(Into::into))
+        .chain(
+            ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+                .iter()
+                .map(Into::into),
+        )
         .map(|d| d.join(prog))
         .find(|c| c.is_file())
 }

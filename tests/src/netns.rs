@@ -120,7 +120,9 @@ impl Netns {
 
     /// Wait (bounded) until UDP `port` is bound in the namespace.
     pub fn wait_udp_port(&self, port: u16, timeout: Duration) -> bool {
-        wait_until(timeout, Duration::from_millis(50), || self.udp_port_bound(port))
+        wait_until(timeout, Duration::from_millis(50), || {
+            self.udp_port_bound(port)
+        })
     }
 
     /// `ping` from this namespace; true if all `count` replies arrive.
@@ -140,8 +142,10 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         kill_all_in(&self.name);
-        if let Err(e) = run_ok(Command::new("ip").args(["netns", "del", &self.name]), CMD_TIMEOUT)
-        {
+        if let Err(e) = run_ok(
+            Command::new("ip").args(["netns", "del", &self.name]),
+            CMD_TIMEOUT,
+        ) {
             eprintln!("[ibex-e2e] warning: deleting netns {}: {e}", self.name);
         }
     }

@@ -159,8 +159,18 @@ impl PkiSet {
         let ca_pem = d.join("ca.pem");
         let ca_dn = format!("{DN_BASE}, CN=Ibex Test {kind_title} Root CA");
         let out = pki(&[
-            "--self", "--ca", "--lifetime", "3650", "--in", &p(&ca_key), "--type", ty, "--dn",
-            &ca_dn, "--outform", "pem",
+            "--self",
+            "--ca",
+            "--lifetime",
+            "3650",
+            "--in",
+            &p(&ca_key),
+            "--type",
+            ty,
+            "--dn",
+            &ca_dn,
+            "--outform",
+            "pem",
         ])?;
         write(&ca_pem, &out)?;
 
@@ -170,8 +180,23 @@ impl PkiSet {
             let dn = format!("{DN_BASE}, CN={id}");
             let (key_s, ca_s, cakey_s) = (p(&key), p(&ca_pem), p(&ca_key));
             let mut args = vec![
-                "--issue", "--lifetime", "3650", "--in", &key_s, "--type", "priv", "--cacert",
-                &ca_s, "--cakey", &cakey_s, "--dn", &dn, "--san", id, "--outform", "pem",
+                "--issue",
+                "--lifetime",
+                "3650",
+                "--in",
+                &key_s,
+                "--type",
+                "priv",
+                "--cacert",
+                &ca_s,
+                "--cakey",
+                &cakey_s,
+                "--dn",
+                &dn,
+                "--san",
+                id,
+                "--outform",
+                "pem",
             ];
             for f in flags {
                 args.extend(["--flag", f]);
@@ -190,13 +215,35 @@ impl PkiSet {
                 key_pk8_pem: d.join(format!("{name}.pk8.pem")),
                 key_pk8_der: d.join(format!("{name}.pk8.der")),
             };
-            openssl(&["x509", "-in", &p(&ck.cert_pem), "-outform", "DER", "-out", &p(&ck.cert_der)])?;
             openssl(&[
-                "pkcs8", "-topk8", "-nocrypt", "-in", &p(&ck.key_pem), "-outform", "PEM", "-out",
+                "x509",
+                "-in",
+                &p(&ck.cert_pem),
+                "-outform",
+                "DER",
+                "-out",
+                &p(&ck.cert_der),
+            ])?;
+            openssl(&[
+                "pkcs8",
+                "-topk8",
+                "-nocrypt",
+                "-in",
+                &p(&ck.key_pem),
+                "-outform",
+                "PEM",
+                "-out",
                 &p(&ck.key_pk8_pem),
             ])?;
             openssl(&[
-                "pkcs8", "-topk8", "-nocrypt", "-in", &p(&ck.key_pem), "-outform", "DER", "-out",
+                "pkcs8",
+                "-topk8",
+                "-nocrypt",
+                "-in",
+                &p(&ck.key_pem),
+                "-outform",
+                "DER",
+                "-out",
                 &p(&ck.key_pk8_der),
             ])?;
             Ok(ck)
@@ -239,7 +286,13 @@ mod tests {
         for set in [&pki.rsa, &pki.ecdsa] {
             for (ck, id) in [(&set.gw, GW_ID), (&set.client, CLIENT_ID)] {
                 let text = run_ok(
-                    Command::new("openssl").args(["x509", "-noout", "-text", "-in", &p(&ck.cert_pem)]),
+                    Command::new("openssl").args([
+                        "x509",
+                        "-noout",
+                        "-text",
+                        "-in",
+                        &p(&ck.cert_pem),
+                    ]),
                     T,
                 )
                 .unwrap();
@@ -248,7 +301,10 @@ mod tests {
                 // chains to its CA
                 run_ok(
                     Command::new("openssl").args([
-                        "verify", "-CAfile", &p(&set.ca.cert_pem), &p(&ck.cert_pem),
+                        "verify",
+                        "-CAfile",
+                        &p(&set.ca.cert_pem),
+                        &p(&ck.cert_pem),
                     ]),
                     T,
                 )
@@ -275,7 +331,13 @@ mod tests {
                 assert!(std::fs::metadata(&ck.cert_der).unwrap().len() > 100);
             }
             let ca_text = run_ok(
-                Command::new("openssl").args(["x509", "-noout", "-text", "-in", &p(&set.ca.cert_pem)]),
+                Command::new("openssl").args([
+                    "x509",
+                    "-noout",
+                    "-text",
+                    "-in",
+                    &p(&set.ca.cert_pem),
+                ]),
                 T,
             )
             .unwrap();

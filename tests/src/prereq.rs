@@ -76,7 +76,7 @@ pub fn require(what: &[Prereq]) -> bool {
     if in_ci() {
         panic!(
             "\n\n*** PREREQUISITE MISSING (CI=true, refusing to skip) ***\n*** {reason}\n\
-             *** run scripts/install-deps.sh as root on the CI machine ***\n"
+             *** the interop tests run as root; packages: scripts/install-deps.sh ***\n"
         );
     }
     println!("SKIP: {reason}");
@@ -98,7 +98,9 @@ pub fn check(p: Prereq) -> Result<(), String> {
         Prereq::Netns => {
             for t in ["ip", "unshare", "mount", "timeout", "ss", "sysctl"] {
                 if which(t).is_none() {
-                    return Err(format!("`{t}` not found (apt: iproute2 util-linux coreutils procps)"));
+                    return Err(format!(
+                        "`{t}` not found (apt: iproute2 util-linux coreutils procps)"
+                    ));
                 }
             }
             netns_probe().clone()

@@ -44,11 +44,15 @@ pub fn charon_bin() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("IBEX_E2E_CHARON") {
         return Some(PathBuf::from(p));
     }
-    ["/usr/lib/ipsec/charon", "/usr/libexec/ipsec/charon", "/usr/sbin/charon"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .or_else(|| which("charon"))
+    [
+        "/usr/lib/ipsec/charon",
+        "/usr/libexec/ipsec/charon",
+        "/usr/sbin/charon",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
+    .or_else(|| which("charon"))
 }
 
 /// Where the strongSwan plugins live (next to charon).
@@ -115,7 +119,13 @@ pub struct CharonConf {
 impl CharonConf {
     /// A connection with the role defaults filled in by [`Charon::start`]: proposals of
     /// the first [`SUITES`] entry, no automatic rekeying, mobike/fragmentation/encap on.
-    pub fn new(local_addr: &str, remote_addr: &str, local_id: &str, remote_id: &str, auth: Auth) -> Self {
+    pub fn new(
+        local_addr: &str,
+        remote_addr: &str,
+        local_id: &str,
+        remote_id: &str,
+        auth: Auth,
+    ) -> Self {
         CharonConf {
             local_addr: local_addr.into(),
             remote_addr: remote_addr.into(),
@@ -317,7 +327,8 @@ impl Charon {
     /// Start charon in `ns`, load `conf` and return once it is ready (connection loaded,
     /// listening). Panics with charon's output on failure.
     pub fn start(ns: &Netns, role: Role, conf: &CharonConf) -> Charon {
-        Self::try_start(ns, role, conf).unwrap_or_else(|e| panic!("starting charon ({role:?}): {e}"))
+        Self::try_start(ns, role, conf)
+            .unwrap_or_else(|e| panic!("starting charon ({role:?}): {e}"))
     }
 
     pub fn try_start(ns: &Netns, role: Role, conf: &CharonConf) -> Result<Charon, String> {
@@ -352,7 +363,9 @@ impl Charon {
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let lifetime = proc_lifetime_secs().to_string();
         let child = ns
-            .command(&["timeout", "-k", "5", &lifetime, "unshare", "-m", "sh", "-c", &script])
+            .command(&[
+                "timeout", "-k", "5", &lifetime, "unshare", "-m", "sh", "-c", &script,
+            ])
             .env("STRONGSWAN_CONF", me.conf_path())
             .stdin(Stdio::null())
             .stdout(out)
@@ -430,7 +443,10 @@ impl Charon {
         let (cmd, rest) = args.split_first().ok_or("swanctl: no command")?;
         let uri = self.vici_uri();
         let out = run_timeout(
-            Command::new("swanctl").arg(cmd).args(["--uri", &uri]).args(rest),
+            Command::new("swanctl")
+                .arg(cmd)
+                .args(["--uri", &uri])
+                .args(rest),
             SWANCTL_TIMEOUT,
         )?;
         let text = format!(
@@ -441,7 +457,11 @@ impl Charon {
         if out.status.success() {
             Ok(text)
         } else {
-            Err(format!("swanctl {} failed ({}):\n{text}", args.join(" "), out.status))
+            Err(format!(
+                "swanctl {} failed ({}):\n{text}",
+                args.join(" "),
+                out.status
+            ))
         }
     }
 
@@ -490,7 +510,11 @@ impl Charon {
     /// All log lines matching `re`.
     pub fn log_matches(&self, re: &str) -> Vec<String> {
         let re = Regex::new(re).expect("valid regex");
-        self.log().lines().filter(|l| re.is_match(l)).map(String::from).collect()
+        self.log()
+            .lines()
+            .filter(|l| re.is_match(l))
+            .map(String::from)
+            .collect()
     }
 
     /// Wait (bounded) until a log line matches `re`; returns that line.
@@ -499,7 +523,12 @@ impl Charon {
     }
 
     /// Like [`Charon::wait_log`], but only lines after line number `mark` count.
-    pub fn wait_log_since(&self, mark: usize, re: &str, timeout: Duration) -> Result<String, String> {
+    pub fn wait_log_since(
+        &self,
+        mark: usize,
+        re: &str,
+        timeout: Duration,
+    ) -> Result<String, String> {
         let rx = Regex::new(re).map_err(|e| format!("bad regex {re:?}: {e}"))?;
         let deadline = Instant::now() + timeout;
         loop {
@@ -518,7 +547,12 @@ impl Charon {
     }
 
     /// Wait until at least `n` lines match `re`; returns them.
-    pub fn wait_log_count(&self, re: &str, n: usize, timeout: Duration) -> Result<Vec<String>, String> {
+    pub fn wait_log_count(
+        &self,
+        re: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Vec<String>, String> {
         let mut last = Vec::new();
         if crate::wait_until(timeout, Duration::from_millis(25), || {
             last = self.log_matches(re);
@@ -673,7 +707,11 @@ fn swanctl_conf(root: &Path, role: Role, c: &CharonConf) -> Result<String, Strin
             copy_into(cert, &sw.join("x509"), "own.pem")?;
             copy_into(key, &sw.join("private"), "own.key")?;
             copy_into(ca, &sw.join("x509ca"), "ca.pem")?;
-            ("pubkey", "\t\t\tcerts = own.pem\n".to_string(), String::new())
+            (
+                "pubkey",
+                "\t\t\tcerts = own.pem\n".to_string(),
+                String::new(),
+            )
         }
     };
     let rekey = |t: &Option<String>| t.clone().unwrap_or_else(|| "0s".into());
@@ -781,20 +819,41 @@ mod tests {
             (c.state.as_str(), c.mode.as_str(), c.proposal.as_str()),
             ("INSTALLED", "TUNNEL-in-UDP", "ESP:AES_GCM_16-256")
         );
-        assert_eq!((c.spi_in.as_str(), c.spi_out.as_str()), ("ee5cfb71", "cb054f3f"));
+        assert_eq!(
+            (c.spi_in.as_str(), c.spi_out.as_str()),
+            ("ee5cfb71", "cb054f3f")
+        );
     }
 
     #[test]
     fn swanctl_conf_has_role_specific_parts() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("swanctl")).unwrap();
-        let c = CharonConf::new("192.0.2.1", "192.0.2.2", "gw.ibex.test", "client.ibex.test", Auth::Psk("x".into()));
+        let c = CharonConf::new(
+            "192.0.2.1",
+            "192.0.2.2",
+            "gw.ibex.test",
+            "client.ibex.test",
+            Auth::Psk("x".into()),
+        );
         let r = swanctl_conf(dir.path(), Role::Responder, &c).unwrap();
-        assert!(r.contains("pools = pool4") && r.contains("local_ts = 10.99.0.0/24"), "{r}");
-        assert!(r.contains("addrs = 10.99.10.0/24") && !r.contains("vips"), "{r}");
-        assert!(r.contains("rekey_time = 0s") && r.contains("encap = yes"), "{r}");
+        assert!(
+            r.contains("pools = pool4") && r.contains("local_ts = 10.99.0.0/24"),
+            "{r}"
+        );
+        assert!(
+            r.contains("addrs = 10.99.10.0/24") && !r.contains("vips"),
+            "{r}"
+        );
+        assert!(
+            r.contains("rekey_time = 0s") && r.contains("encap = yes"),
+            "{r}"
+        );
         let i = swanctl_conf(dir.path(), Role::Initiator, &c).unwrap();
-        assert!(i.contains("vips = 0.0.0.0") && i.contains("remote_ts = 10.99.0.0/24"), "{i}");
+        assert!(
+            i.contains("vips = 0.0.0.0") && i.contains("remote_ts = 10.99.0.0/24"),
+            "{i}"
+        );
         assert!(!i.contains("pools"), "{i}");
         let s = strongswan_conf(dir.path(), Role::Initiator, false);
         let load = s.lines().find(|l| l.contains("load =")).unwrap();

@@ -101,7 +101,11 @@ fn charon_auth(kind: AuthKind, pki: Option<&TestPki>, side: Side) -> Auth {
         None => Auth::Psk(PSK.into()),
         Some(k) => {
             let set = pki.expect("PKI for cert auth").set(k);
-            let own = if side == Side::Gw { &set.gw } else { &set.client };
+            let own = if side == Side::Gw {
+                &set.gw
+            } else {
+                &set.client
+            };
             Auth::Cert {
                 cert: own.cert_pem.clone(),
                 key: own.key_pem.clone(),
@@ -116,7 +120,11 @@ fn driver_auth(kind: AuthKind, pki: Option<&TestPki>, side: Side) -> DriverAuth 
         None => DriverAuth::Psk { psk: PSK.into() },
         Some(k) => {
             let set = pki.expect("PKI for cert auth").set(k);
-            let own = if side == Side::Gw { &set.gw } else { &set.client };
+            let own = if side == Side::Gw {
+                &set.gw
+            } else {
+                &set.client
+            };
             DriverAuth::Cert {
                 cert: own.cert_pem.clone(),
                 key: own.key_pk8_pem.clone(),
@@ -186,14 +194,32 @@ struct Run {
 
 fn check_events(ike: &Event, child: &Event, suite: &Suite) {
     let s = ike.field("suite").unwrap_or("");
-    assert!(suite_matches(s, suite.ike), "ike_up suite {s:?} != {:?}: {}", suite.ike, ike.raw);
+    assert!(
+        suite_matches(s, suite.ike),
+        "ike_up suite {s:?} != {:?}: {}",
+        suite.ike,
+        ike.raw
+    );
     let s = child.field("suite").unwrap_or("");
-    assert!(suite_matches(s, suite.esp), "child_up suite {s:?} != {:?}: {}", suite.esp, child.raw);
+    assert!(
+        suite_matches(s, suite.esp),
+        "child_up suite {s:?} != {:?}: {}",
+        suite.esp,
+        child.raw
+    );
     for f in ["spi_i", "spi_r"] {
-        assert!(ike.field(f).is_some_and(|v| !v.is_empty()), "ike_up without {f}: {}", ike.raw);
+        assert!(
+            ike.field(f).is_some_and(|v| !v.is_empty()),
+            "ike_up without {f}: {}",
+            ike.raw
+        );
     }
     for f in ["spi_in", "spi_out"] {
-        assert!(child.field(f).is_some_and(|v| !v.is_empty()), "child_up without {f}: {}", child.raw);
+        assert!(
+            child.field(f).is_some_and(|v| !v.is_empty()),
+            "child_up without {f}: {}",
+            child.raw
+        );
     }
 }
 
@@ -217,8 +243,18 @@ fn check_charon_established(ch: &Charon, kind: AuthKind, suite: &Suite, peer_id:
     let (ike, child) = established(ch);
     println!(
         "    charon --list-sas: {} #{} {} {}_i {}_r / {} #{} {} {} {} in {} out {}",
-        ike.name, ike.unique_id, ike.state, ike.spi_i, ike.spi_r, child.name, child.unique_id,
-        child.state, child.mode, child.proposal, child.spi_in, child.spi_out
+        ike.name,
+        ike.unique_id,
+        ike.state,
+        ike.spi_i,
+        ike.spi_r,
+        child.name,
+        child.unique_id,
+        child.state,
+        child.mode,
+        child.proposal,
+        child.spi_in,
+        child.spi_out
     );
 }
 
@@ -233,7 +269,11 @@ fn established(ch: &Charon) -> (IkeSaInfo, ChildSaInfo) {
             .into_iter()
             .filter(|i| i.name == "ibex" && i.state == "ESTABLISHED")
             .find_map(|i| {
-                let c = i.children.iter().find(|c| c.name == CHILD && c.state == "INSTALLED")?.clone();
+                let c = i
+                    .children
+                    .iter()
+                    .find(|c| c.name == CHILD && c.state == "INSTALLED")?
+                    .clone();
                 Some((i, c))
             });
         found.is_some()
@@ -275,14 +315,28 @@ fn ibex_initiator_up(
         Role::Responder,
         &charon_conf(Side::Gw, suite, charon_auth(kind, pki, Side::Gw)),
     );
-    let cfg = driver_conf(Side::Client, suite, driver_auth(kind, pki, Side::Client), actions, exit_after_ms);
+    let cfg = driver_conf(
+        Side::Client,
+        suite,
+        driver_auth(kind, pki, Side::Client),
+        actions,
+        exit_after_ms,
+    );
     let driver = Driver::spawn(&driver_bin(), &topo.initiator, &cfg);
-    let ike_up = driver.wait_event("ike_up", T).unwrap_or_else(|e| panic!("{e}"));
-    let child_up = driver.wait_event("child_up", T).unwrap_or_else(|e| panic!("{e}"));
+    let ike_up = driver
+        .wait_event("ike_up", T)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child_up = driver
+        .wait_event("child_up", T)
+        .unwrap_or_else(|e| panic!("{e}"));
     println!("    ibex:   {}\n    ibex:   {}", ike_up.raw, child_up.raw);
     check_events(&ike_up, &child_up, suite);
     let vip = child_up.field("vip").unwrap_or("-");
-    assert!(vip.starts_with("10.99.10."), "Ibex got no virtual IP from the pool: {}", child_up.raw);
+    assert!(
+        vip.starts_with("10.99.10."),
+        "Ibex got no virtual IP from the pool: {}",
+        child_up.raw
+    );
     check_charon_established(&charon, kind, suite, CLIENT_ID);
     check_spis_agree(&charon, &ike_up, &child_up);
     println!("    up in {:?} (incl. netns + charon start)", t0.elapsed());
@@ -305,7 +359,13 @@ fn charon_initiator_up(
 ) -> Run {
     let t0 = Instant::now();
     let topo = Topology::new();
-    let cfg = driver_conf(Side::Gw, suite, driver_auth(kind, pki, Side::Gw), actions, exit_after_ms);
+    let cfg = driver_conf(
+        Side::Gw,
+        suite,
+        driver_auth(kind, pki, Side::Gw),
+        actions,
+        exit_after_ms,
+    );
     let mut driver = Driver::spawn(&driver_bin(), &topo.responder, &cfg);
     // the responder is ready once it has bound UDP 500 (fail fast if it exited)
     let bound = wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
@@ -313,7 +373,7 @@ fn charon_initiator_up(
     });
     if !bound || !topo.responder.udp_port_bound(500) {
         panic!(
-            "Ibex responder did not bind UDP 500 within 10 s (exit: {:?})\nstdout:\n{}\nstderr:\n{}",
+            "Ibex responder is not listening on UDP 500 (waited up to 10 s; exit status: {:?})\nstdout:\n{}\nstderr:\n{}",
             driver.try_exit_status(),
             driver.lines().join("\n"),
             driver.stderr_tail(40)
@@ -327,8 +387,12 @@ fn charon_initiator_up(
     if let Err(e) = charon.initiate(CHILD) {
         panic!("charon could not establish the SA with Ibex: {e}");
     }
-    let ike_up = driver.wait_event("ike_up", T).unwrap_or_else(|e| panic!("{e}"));
-    let child_up = driver.wait_event("child_up", T).unwrap_or_else(|e| panic!("{e}"));
+    let ike_up = driver
+        .wait_event("ike_up", T)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child_up = driver
+        .wait_event("child_up", T)
+        .unwrap_or_else(|e| panic!("{e}"));
     println!("    ibex:   {}\n    ibex:   {}", ike_up.raw, child_up.raw);
     check_events(&ike_up, &child_up, suite);
     check_charon_established(&charon, kind, suite, GW_ID);
@@ -350,7 +414,11 @@ fn matrix(ibex_initiates: bool, kind: AuthKind) {
     }
     let pki = kind.pki();
     for suite in &SUITES {
-        let dir = if ibex_initiates { "ibex->charon" } else { "charon->ibex" };
+        let dir = if ibex_initiates {
+            "ibex->charon"
+        } else {
+            "charon->ibex"
+        };
         println!("== {dir} {kind:?} {}", suite.ike);
         let run = if ibex_initiates {
             ibex_initiator_up(kind, pki.as_ref(), suite, vec![], 15_000)
@@ -404,7 +472,11 @@ fn assert_ike_replaced(ch: &Charon, old_i: &str, old_r: &str) -> IkeSaInfo {
         replaced
     });
     let ike = last.expect("listed");
-    assert!(ok, "IKE_SA not replaced by the rekey (old {old_i}_i {old_r}_r): {ike:?}\n{}", ch.list_sas());
+    assert!(
+        ok,
+        "IKE_SA not replaced by the rekey (old {old_i}_i {old_r}_r): {ike:?}\n{}",
+        ch.list_sas()
+    );
     ike
 }
 
@@ -438,7 +510,9 @@ fn wait_charon_ike_rekeyed(ch: &Charon, mark: usize) {
 /// charon's view of a completed CHILD rekey: a new CHILD_SA, the old one closed.
 fn wait_charon_child_rekeyed(ch: &Charon, mark: usize) {
     for re in [proof::CHILD_ESTABLISHED, proof::CHILD_REKEY_CLOSED] {
-        let l = ch.wait_log_since(mark, re, T).unwrap_or_else(|e| panic!("{e}"));
+        let l = ch
+            .wait_log_since(mark, re, T)
+            .unwrap_or_else(|e| panic!("{e}"));
         println!("    charon: {l}");
     }
 }
@@ -452,8 +526,8 @@ fn rekeys(ibex_initiates: bool, driven_by_ibex: bool) {
     let suite = &SUITES[0];
     let actions = if driven_by_ibex {
         vec![
-            DriverAction::new(1000, "rekey-ike"),
-            DriverAction::new(3000, "rekey-child"),
+            DriverAction::new(2000, "rekey-ike"),
+            DriverAction::new(4000, "rekey-child"),
         ]
     } else {
         vec![]
@@ -471,25 +545,39 @@ fn rekeys(ibex_initiates: bool, driven_by_ibex: bool) {
     if !driven_by_ibex {
         ch.rekey_ike().unwrap_or_else(|e| panic!("{e}"));
     }
-    let ev = run.driver.wait_event("ike_rekeyed", T).unwrap_or_else(|e| panic!("{e}"));
+    let ev = run
+        .driver
+        .wait_event("ike_rekeyed", T)
+        .unwrap_or_else(|e| panic!("{e}"));
     println!("    ibex:   {}", ev.raw);
     wait_charon_ike_rekeyed(ch, mark);
     let ike1 = assert_ike_replaced(ch, &ike0.spi_i, &ike0.spi_r);
-    println!("    IKE_SA #{} {}_i {}_r -> #{} {}_i {}_r", ike0.unique_id, ike0.spi_i, ike0.spi_r, ike1.unique_id, ike1.spi_i, ike1.spi_r);
+    println!(
+        "    IKE_SA #{} {}_i {}_r -> #{} {}_i {}_r",
+        ike0.unique_id, ike0.spi_i, ike0.spi_r, ike1.unique_id, ike1.spi_i, ike1.spi_r
+    );
 
     // CHILD_SA rekey
     let mark = ch.log_mark();
     if !driven_by_ibex {
         ch.rekey_child().unwrap_or_else(|e| panic!("{e}"));
     }
-    let ev = run.driver.wait_event("child_rekeyed", T).unwrap_or_else(|e| panic!("{e}"));
+    let ev = run
+        .driver
+        .wait_event("child_rekeyed", T)
+        .unwrap_or_else(|e| panic!("{e}"));
     println!("    ibex:   {}", ev.raw);
     // Ibex-driven: the CHILD rekey may have happened before `mark`
     wait_charon_child_rekeyed(ch, if driven_by_ibex { 0 } else { mark });
     let child1 = assert_child_replaced(ch, &child0.spi_in, &child0.spi_out);
     println!(
         "    CHILD_SA #{} in {} out {} -> #{} in {} out {}",
-        child0.unique_id, child0.spi_in, child0.spi_out, child1.unique_id, child1.spi_in, child1.spi_out
+        child0.unique_id,
+        child0.spi_in,
+        child0.spi_out,
+        child1.unique_id,
+        child1.spi_in,
+        child1.spi_out
     );
 }
 
@@ -540,10 +628,17 @@ fn harness_selftest_charon_to_charon() {
             &charon_conf(Side::Client, suite, charon_auth(kind, pki, Side::Client)),
         );
         // tunnel not up yet: the LAN host is unreachable
-        assert!(!topo.initiator.ping(LAN_HOST, 1), "LAN reachable without tunnel");
+        assert!(
+            !topo.initiator.ping(LAN_HOST, 1),
+            "LAN reachable without tunnel"
+        );
         let t = Instant::now();
         cli.initiate(CHILD).unwrap_or_else(|e| panic!("{e}"));
-        println!("== charon->charon {kind:?} {}: initiate took {:?}", suite.ike, t.elapsed());
+        println!(
+            "== charon->charon {kind:?} {}: initiate took {:?}",
+            suite.ike,
+            t.elapsed()
+        );
         check_charon_established(&gw, kind, suite, CLIENT_ID);
         check_charon_established(&cli, kind, suite, GW_ID);
         (cli, gw, topo)
@@ -551,7 +646,10 @@ fn harness_selftest_charon_to_charon() {
 
     for suite in &SUITES {
         let (cli, gw, topo) = pair(AuthKind::Psk, None, suite);
-        assert!(topo.initiator.ping(LAN_HOST, 3), "no ping through the tunnel");
+        assert!(
+            topo.initiator.ping(LAN_HOST, 3),
+            "no ping through the tunnel"
+        );
         println!("    ping {LAN_HOST} through the tunnel: ok");
         drop((cli, gw, topo));
     }
@@ -574,7 +672,10 @@ fn harness_selftest_charon_to_charon() {
             // same SA seen from the other end: in/out swapped
             assert_child_replaced(driver, &child0.spi_out, &child0.spi_in);
             let c = assert_child_replaced(other, &child0.spi_in, &child0.spi_out);
-            println!("    rekeys driven by the {who}: ok (CHILD_SA now #{} {} / {})", c.unique_id, c.spi_in, c.spi_out);
+            println!(
+                "    rekeys driven by the {who}: ok (CHILD_SA now #{} {} / {})",
+                c.unique_id, c.spi_in, c.spi_out
+            );
         }
         assert!(_topo.initiator.ping(LAN_HOST, 2), "no ping after rekeys");
     }

@@ -55,14 +55,19 @@ fn hex(out: &mut String, b: &[u8]) {
     }
 }
 
-/// The `ikev2_decryption_table` line of an IKE SA.
+/// The `ikev2_decryption_table` line of an IKE SA; `None` when Wireshark's
+/// table has no entry for the cipher (ChaCha20-Poly1305), since one unknown
+/// row makes Wireshark reject the whole file.
 pub fn ike_line(
     spi_i: &[u8; 8],
     spi_r: &[u8; 8],
     encr: EncrAlg,
     integ: Option<IntegAlg>,
     keys: &IkeSaKeys,
-) -> KeyLogLine {
+) -> Option<KeyLogLine> {
+    if !encr.wireshark_ike_supported() {
+        return None;
+    }
     let mut s = String::new();
     hex(&mut s, spi_i);
     s.push(',');
@@ -81,7 +86,7 @@ pub fn ike_line(
         }
         None => s.push_str(",,\"NONE [RFC4306]\""),
     }
-    KeyLogLine { table: KeyLogTable::Ike, line: zeroize::Zeroizing::new(s) }
+    Some(KeyLogLine { table: KeyLogTable::Ike, line: zeroize::Zeroizing::new(s) })
 }
 
 /// The `esp_sa` line of one direction of an ESP SA. Addresses are wildcards

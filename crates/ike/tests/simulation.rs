@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ibex_ike::crypto::{SeededRandom, Secret};
+use ibex_ike::crypto::{Secret, SeededRandom};
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{
-    CloseReason, Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig, Retransmit,
-    Session, State,
+    CloseReason, Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder,
+    ResponderConfig, Retransmit, Session, State,
 };
 
 const PSK: &[u8] = b"simulation-psk-0123456789";
@@ -23,8 +23,16 @@ struct Link {
     jitter_ms: u64,
 }
 
-const CLEAN: Link = Link { loss: 0.0, dup: 0.0, jitter_ms: 0 };
-const BAD: Link = Link { loss: 0.3, dup: 0.1, jitter_ms: 40 };
+const CLEAN: Link = Link {
+    loss: 0.0,
+    dup: 0.0,
+    jitter_ms: 0,
+};
+const BAD: Link = Link {
+    loss: 0.3,
+    dup: 0.1,
+    jitter_ms: 40,
+};
 
 struct Prng(u64);
 impl Prng {
@@ -58,6 +66,8 @@ struct Sim {
     resp_events: Vec<Event>,
     /// Addresses the responder sees for the initiator (a NAT may rewrite).
     nat: Option<SocketAddr>,
+    /// A path that no longer exists: datagrams from or to this IP are lost.
+    dead_ip: Option<std::net::IpAddr>,
 }
 
 fn addr(s: &str) -> SocketAddr {
@@ -65,24 +75,47 @@ fn addr(s: &str) -> SocketAddr {
 }
 
 fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
-    let mut c = Config::new(Identity::parse("client.ibex.test"), LocalAuth::Psk(Secret::from_slice(PSK)));
+    let mut c = Config::new(
+        Identity::parse("client.ibex.test"),
+        LocalAuth::Psk(Secret::from_slice(PSK)),
+    );
     c.ike_proposals = vec![IkeProposal::parse(ike).unwrap()];
     c.esp_proposals = vec![EspProposal::parse(esp).unwrap()];
     c.remote_id = Some(Identity::parse("gw.ibex.test"));
     c.request_vip = true;
-    c.remote_ts = vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.0.0".parse().unwrap(), 24)];
+    c.remote_ts = vec![ibex_ike::message::TrafficSelector::from_prefix(
+        "10.99.0.0".parse().unwrap(),
+        24,
+    )];
     c.keylog = true;
-    c.retransmit = Retransmit { initial: Duration::from_millis(500), factor: 1.5, max_interval: Duration::from_secs(4), tries: 12 };
-    let mut g = Config::new(Identity::parse("gw.ibex.test"), LocalAuth::Psk(Secret::from_slice(PSK)));
+    c.retransmit = Retransmit {
+        initial: Duration::from_millis(500),
+        factor: 1.5,
+        max_interval: Duration::from_secs(4),
+        tries: 12,
+    };
+    let mut g = Config::new(
+        Identity::parse("gw.ibex.test"),
+        LocalAuth::Psk(Secret::from_slice(PSK)),
+    );
     g.ike_proposals = vec![IkeProposal::parse(ike).unwrap()];
     g.esp_proposals = vec![EspProposal::parse(esp).unwrap()];
-    g.local_ts = vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.0.0".parse().unwrap(), 24)];
+    g.local_ts = vec![ibex_ike::message::TrafficSelector::from_prefix(
+        "10.99.0.0".parse().unwrap(),
+        24,
+    )];
     g.remote_ts = vec![ibex_ike::message::TrafficSelector::any_v4()];
     g.retransmit = c.retransmit;
     let r = ResponderConfig {
         base: g,
-        peers: vec![PeerEntry { id: Identity::parse("client.ibex.test"), auth: PeerAuth::Psk(Secret::from_slice(PSK)) }],
-        pool: Some(("10.99.10.1".parse().unwrap(), "10.99.10.20".parse().unwrap())),
+        peers: vec![PeerEntry {
+            id: Identity::parse("client.ibex.test"),
+            auth: PeerAuth::Psk(Secret::from_slice(PSK)),
+        }],
+        pool: Some((
+            "10.99.10.1".parse().unwrap(),
+            "10.99.10.20".parse().unwrap(),
+        )),
         dns: vec!["10.99.0.53".parse().unwrap()],
         cookie_threshold: usize::MAX,
     };
@@ -92,7 +125,13 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
 impl Sim {
     fn new(c: Config, r: ResponderConfig, link: Link, seed: u64) -> Sim {
         let now = Instant::now();
-        let ini = Session::initiate(Arc::new(c), now, addr("198.51.100.2:500"), addr("192.0.2.1:500"), Box::new(SeededRandom::new(seed)));
+        let ini = Session::initiate(
+            Arc::new(c),
+            now,
+            addr("198.51.100.2:500"),
+            addr("192.0.2.1:500"),
+            Box::new(SeededRandom::new(seed)),
+        );
         let mut n = seed;
         let resp = Responder::new(
             r,
@@ -101,24 +140,56 @@ impl Sim {
                 Box::new(SeededRandom::new(n))
             }),
         );
-        Sim { now, ini, resp, link, prng: Prng(seed | 1), air: Vec::new(), ini_events: vec![], resp_events: vec![], nat: None }
+        Sim {
+            now,
+            ini,
+            resp,
+            link,
+            prng: Prng(seed | 1),
+            air: Vec::new(),
+            ini_events: vec![],
+            resp_events: vec![],
+            nat: None,
+            dead_ip: None,
+        }
     }
 
     fn send(&mut self, to_responder: bool, from: SocketAddr, to: SocketAddr, data: Vec<u8>) {
-        if self.prng.chance(self.link.loss) {
+        if self.dead_ip.is_some_and(|d| d == from.ip() || d == to.ip()) || self.prng.chance(self.link.loss) {
             return;
         }
-        let copies = if self.prng.chance(self.link.dup) { 2 } else { 1 };
+        let copies = if self.prng.chance(self.link.dup) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
-            let delay = 5 + if self.link.jitter_ms > 0 { self.prng.next() % self.link.jitter_ms } else { 0 };
-            self.air.push(Packet { at: self.now + Duration::from_millis(delay), to_responder, from, to, data: data.clone() });
+            let delay = 5 + if self.link.jitter_ms > 0 {
+                self.prng.next() % self.link.jitter_ms
+            } else {
+                0
+            };
+            self.air.push(Packet {
+                at: self.now + Duration::from_millis(delay),
+                to_responder,
+                from,
+                to,
+                data: data.clone(),
+            });
         }
     }
 
     fn pump(&mut self) {
         while let Some(t) = self.ini.poll_transmit() {
             let from = match self.nat {
-                Some(n) => SocketAddr::new(n.ip(), if t.local.port() == 500 { n.port() } else { n.port() + 1 }),
+                Some(n) => SocketAddr::new(
+                    n.ip(),
+                    if t.local.port() == 500 {
+                        n.port()
+                    } else {
+                        n.port() + 1
+                    },
+                ),
                 None => t.local,
             };
             self.send(true, from, t.remote, t.data);
@@ -143,20 +214,36 @@ impl Sim {
                 return true;
             }
             let next_packet = self.air.iter().map(|p| p.at).min();
-            let next = [next_packet, self.ini.poll_timeout(), self.resp.poll_timeout()].into_iter().flatten().min();
+            let next = [
+                next_packet,
+                self.ini.poll_timeout(),
+                self.resp.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let Some(next) = next else { return done(self) };
             if next > end {
                 return false;
             }
             self.now = self.now.max(next);
-            let (due, rest): (Vec<Packet>, Vec<Packet>) = std::mem::take(&mut self.air).into_iter().partition(|p| p.at <= self.now);
+            let (due, rest): (Vec<Packet>, Vec<Packet>) = std::mem::take(&mut self.air)
+                .into_iter()
+                .partition(|p| p.at <= self.now);
             self.air = rest;
             for p in due {
                 if p.to_responder {
                     self.resp.handle_datagram(self.now, p.to, p.from, &p.data);
                 } else {
                     let to = match self.nat {
-                        Some(_) => SocketAddr::new(addr("198.51.100.2:500").ip(), if p.to.port() == self.nat.unwrap().port() { 500 } else { 4500 }),
+                        Some(_) => SocketAddr::new(
+                            addr("198.51.100.2:500").ip(),
+                            if p.to.port() == self.nat.unwrap().port() {
+                                500
+                            } else {
+                                4500
+                            },
+                        ),
                         None => p.to,
                     };
                     self.ini.handle_datagram(self.now, to, p.from, &p.data);
@@ -172,7 +259,21 @@ impl Sim {
     }
 
     fn child_ups(events: &[Event]) -> Vec<&ibex_ike::ChildSaInfo> {
-        events.iter().filter_map(|e| if let Event::ChildUp(c) = e { Some(c) } else { None }).collect()
+        events
+            .iter()
+            .filter_map(|e| {
+                if let Event::ChildUp(c) = e {
+                    Some(c)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// No request of the initiator is in flight.
+    fn ini_is_idle(&self) -> bool {
+        self.ini.is_idle()
     }
 
     fn established(&self) -> bool {
@@ -187,7 +288,11 @@ fn names(events: &[Event]) -> Vec<String> {
         .map(|e| match e {
             Event::Closed(r) => format!("Closed({r:?})"),
             Event::ChildFailed(r) => format!("ChildFailed({r})"),
-            other => format!("{other:?}").split('(').next().unwrap_or("").to_string(),
+            other => format!("{other:?}")
+                .split('(')
+                .next()
+                .unwrap_or("")
+                .to_string(),
         })
         .collect()
 }
@@ -217,7 +322,11 @@ const SUITES: &[(&str, &str)] = &[
 fn establish(ike: &str, esp: &str, link: Link, seed: u64) -> Sim {
     let (c, r) = configs(ike, esp);
     let mut sim = Sim::new(c, r, link, seed);
-    assert!(sim.run_until(Duration::from_secs(120), |s| s.established()), "{ike}: not established; initiator events {:?}", sim.ini_events);
+    assert!(
+        sim.run_until(Duration::from_secs(120), |s| s.established()),
+        "{ike}: not established; initiator events {:?}",
+        sim.ini_events
+    );
     sim
 }
 
@@ -225,19 +334,61 @@ fn establish(ike: &str, esp: &str, link: Link, seed: u64) -> Sim {
 fn handshake_every_suite() {
     for (i, (ike, esp)) in SUITES.iter().enumerate() {
         let sim = establish(ike, esp, CLEAN, 7 + i as u64);
-        let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+        let up = sim
+            .ini_events
+            .iter()
+            .find_map(|e| {
+                if let Event::IkeUp(i) = e {
+                    Some(i)
+                } else {
+                    None
+                }
+            })
+            .unwrap();
         let want = IkeProposal::parse(ike).unwrap();
-        assert!(want.encr == [up.suite.encr] && want.prf == [up.suite.prf] && want.dh == [up.suite.dh], "{ike}: {:?}", up.suite);
+        assert!(
+            want.encr == [up.suite.encr] && want.prf == [up.suite.prf] && want.dh == [up.suite.dh],
+            "{ike}: {:?}",
+            up.suite
+        );
         assert_eq!(up.peer_id, Identity::parse("gw.ibex.test"));
-        let (ci, cr) = (Sim::child_ups(&sim.ini_events)[0], Sim::child_ups(&sim.resp_events)[0]);
+        let (ci, cr) = (
+            Sim::child_ups(&sim.ini_events)[0],
+            Sim::child_ups(&sim.resp_events)[0],
+        );
         assert_children_match(ci, cr);
         assert_eq!(ci.suite.name(), *esp);
         // Narrowed to the virtual IP and the gateway's LAN.
-        assert_eq!(ci.ts_local, vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.10.1".parse().unwrap(), 32)]);
-        assert_eq!(ci.ts_remote, vec![ibex_ike::message::TrafficSelector::from_prefix("10.99.0.0".parse().unwrap(), 24)]);
-        let cfg = sim.ini_events.iter().find_map(|e| if let Event::Config(c) = e { Some(c) } else { None }).unwrap();
+        assert_eq!(
+            ci.ts_local,
+            vec![ibex_ike::message::TrafficSelector::from_prefix(
+                "10.99.10.1".parse().unwrap(),
+                32
+            )]
+        );
+        assert_eq!(
+            ci.ts_remote,
+            vec![ibex_ike::message::TrafficSelector::from_prefix(
+                "10.99.0.0".parse().unwrap(),
+                24
+            )]
+        );
+        let cfg = sim
+            .ini_events
+            .iter()
+            .find_map(|e| {
+                if let Event::Config(c) = e {
+                    Some(c)
+                } else {
+                    None
+                }
+            })
+            .unwrap();
         assert_eq!(cfg.addresses, vec![("10.99.10.1".parse().unwrap(), 32)]);
-        assert_eq!(cfg.dns, vec!["10.99.0.53".parse::<std::net::IpAddr>().unwrap()]);
+        assert_eq!(
+            cfg.dns,
+            vec!["10.99.0.53".parse::<std::net::IpAddr>().unwrap()]
+        );
         assert_eq!(sim.ini.state(), State::Established);
     }
 }
@@ -247,13 +398,24 @@ fn handshake_survives_loss_duplication_reordering() {
     for seed in 1..=12u64 {
         let (ike, esp) = SUITES[(seed as usize) % SUITES.len()];
         let mut sim = establish(ike, esp, BAD, seed * 7919);
-        assert_children_match(Sim::child_ups(&sim.ini_events)[0], Sim::child_ups(&sim.resp_events)[0]);
+        assert_children_match(
+            Sim::child_ups(&sim.ini_events)[0],
+            Sim::child_ups(&sim.resp_events)[0],
+        );
         // Rekey the Child SA, then the IKE SA, over the same bad link.
         let old = sim.ini.child_spis()[0];
         let now = sim.now;
         sim.ini.rekey_child(now, old);
-        let ok = sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events).len() == 2 && s.ini.child_spis().len() == 1 && s.resp.session(1).is_some_and(|r| r.child_spis().len() == 1));
-        assert!(ok, "seed {seed}: child rekey did not complete: {:?}", sim.ini_events);
+        let ok = sim.run_until(Duration::from_secs(120), |s| {
+            Sim::child_ups(&s.ini_events).len() == 2
+                && s.ini.child_spis().len() == 1
+                && s.resp.session(1).is_some_and(|r| r.child_spis().len() == 1)
+        });
+        assert!(
+            ok,
+            "seed {seed}: child rekey did not complete: {:?}",
+            sim.ini_events
+        );
         let ups_i = Sim::child_ups(&sim.ini_events);
         let ups_r = Sim::child_ups(&sim.resp_events);
         assert_eq!(ups_i[1].replaces, Some(old));
@@ -261,16 +423,30 @@ fn handshake_survives_loss_duplication_reordering() {
         let now = sim.now;
         sim.ini.rekey_ike(now);
         let ok = sim.run_until(Duration::from_secs(120), |s| {
-            s.ini_events.iter().any(|e| matches!(e, Event::IkeRekeyed(_))) && s.ini.local_spis().len() == 1 && s.resp.session(1).is_some_and(|r| r.local_spis().len() == 1)
+            s.ini_events
+                .iter()
+                .any(|e| matches!(e, Event::IkeRekeyed(_)))
+                && s.ini.local_spis().len() == 1
+                && s.resp.session(1).is_some_and(|r| r.local_spis().len() == 1)
         });
         assert!(ok, "seed {seed}: IKE rekey did not complete");
-        assert_eq!(sim.ini.spis(), sim.resp.session(1).unwrap().spis(), "seed {seed}: {:?}\n{:?}", names(&sim.ini_events), names(&sim.resp_events));
+        assert_eq!(
+            sim.ini.spis(),
+            sim.resp.session(1).unwrap().spis(),
+            "seed {seed}: {:?}\n{:?}",
+            names(&sim.ini_events),
+            names(&sim.resp_events)
+        );
         // The rekeyed SA still works: a liveness check and then a clean delete.
         let now = sim.now;
         sim.ini.close(now);
-        let ok = sim.run_until(Duration::from_secs(200), |s| s.ini.state() == State::Closed && s.resp.session_ids().is_empty());
+        let ok = sim.run_until(Duration::from_secs(200), |s| {
+            s.ini.state() == State::Closed && s.resp.session_ids().is_empty()
+        });
         assert!(ok, "seed {seed}: close did not complete");
-        assert!(sim.ini_events.contains(&Event::Closed(CloseReason::LocalClose)));
+        assert!(sim
+            .ini_events
+            .contains(&Event::Closed(CloseReason::LocalClose)));
         assert_eq!(sim.resp.pool_in_use(), 0, "lease released");
     }
 }
@@ -281,24 +457,49 @@ fn rekeys_driven_by_responder() {
     let spi = sim.resp.session(1).unwrap().child_spis()[0];
     let now = sim.now;
     sim.resp.with_session(1, |s| s.rekey_child(now, spi));
-    assert!(sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events).len() == 2 && s.ini.child_spis().len() == 1));
-    assert_children_match(Sim::child_ups(&sim.ini_events)[1], Sim::child_ups(&sim.resp_events)[1]);
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events)
+            .len()
+            == 2
+            && s.ini.child_spis().len() == 1)
+    );
+    assert_children_match(
+        Sim::child_ups(&sim.ini_events)[1],
+        Sim::child_ups(&sim.resp_events)[1],
+    );
     let before = sim.ini.spis();
     let now = sim.now;
     sim.resp.with_session(1, |s| s.rekey_ike(now));
-    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.spis() != before && s.ini.local_spis().len() == 1 && s.resp.session(1).unwrap().local_spis().len() == 1));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| s.ini.spis() != before
+            && s.ini.local_spis().len() == 1
+            && s.resp.session(1).unwrap().local_spis().len() == 1)
+    );
     assert_ne!(sim.ini.spis(), before);
-    assert_eq!(sim.ini.spis(), sim.resp.session(1).unwrap().spis(), "{:?}\n{:?}", names(&sim.ini_events), names(&sim.resp_events));
+    assert_eq!(
+        sim.ini.spis(),
+        sim.resp.session(1).unwrap().spis(),
+        "{:?}\n{:?}",
+        names(&sim.ini_events),
+        names(&sim.resp_events)
+    );
     // After the responder's rekey, the responder is the new SA's initiator; a
     // Child rekey by the original initiator still works on it.
     let old = sim.ini.child_spis()[0];
     let now = sim.now;
     sim.ini.rekey_child(now, old);
-    assert!(sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events).len() == 3 && s.ini.child_spis().len() == 1));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events)
+            .len()
+            == 3
+            && s.ini.child_spis().len() == 1)
+    );
     let now = sim.now;
     sim.resp.with_session(1, |s| s.close(now));
     assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
-    assert!(sim.ini_events.contains(&Event::Closed(CloseReason::PeerDeleted)));
+    assert!(sim
+        .ini_events
+        .contains(&Event::Closed(CloseReason::PeerDeleted)));
 }
 
 #[test]
@@ -308,9 +509,19 @@ fn wrong_psk_is_an_authentication_failure() {
     c.peer_auth = Some(PeerAuth::Psk(Secret::from_slice(PSK)));
     let mut sim = Sim::new(c, r, CLEAN, 5);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
-    assert!(matches!(sim.ini_events.last(), Some(Event::Closed(CloseReason::AuthenticationFailed(_)))), "{:?}", sim.ini_events);
+    assert!(
+        matches!(
+            sim.ini_events.last(),
+            Some(Event::Closed(CloseReason::AuthenticationFailed(_)))
+        ),
+        "{:?}",
+        sim.ini_events
+    );
     assert!(Sim::child_ups(&sim.ini_events).is_empty());
-    assert!(sim.resp.session_ids().is_empty(), "responder dropped the half-open SA");
+    assert!(
+        sim.resp.session_ids().is_empty(),
+        "responder dropped the half-open SA"
+    );
     assert_eq!(sim.resp.pool_in_use(), 0);
 }
 
@@ -320,7 +531,10 @@ fn no_proposal_chosen() {
     r.base.ike_proposals = vec![IkeProposal::parse("aes128-sha256-modp2048").unwrap()];
     let mut sim = Sim::new(c, r, CLEAN, 6);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
-    assert_eq!(sim.ini_events.last(), Some(&Event::Closed(CloseReason::NoProposalChosen)));
+    assert_eq!(
+        sim.ini_events.last(),
+        Some(&Event::Closed(CloseReason::NoProposalChosen))
+    );
 }
 
 #[test]
@@ -330,7 +544,17 @@ fn invalid_ke_retry_with_requested_group() {
     r.base.ike_proposals = vec![IkeProposal::parse("aes256gcm16-prfsha256-ecp384").unwrap()];
     let mut sim = Sim::new(c, r, CLEAN, 8);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
-    let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+    let up = sim
+        .ini_events
+        .iter()
+        .find_map(|e| {
+            if let Event::IkeUp(i) = e {
+                Some(i)
+            } else {
+                None
+            }
+        })
+        .unwrap();
     assert_eq!(up.suite.dh, ibex_ike::crypto::DhGroup::Ecp384);
 }
 
@@ -348,7 +572,17 @@ fn nat_detected_moves_to_4500() {
     let mut sim = Sim::new(c, r, CLEAN, 10);
     sim.nat = Some(addr("192.0.2.3:20000"));
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
-    let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+    let up = sim
+        .ini_events
+        .iter()
+        .find_map(|e| {
+            if let Event::IkeUp(i) = e {
+                Some(i)
+            } else {
+                None
+            }
+        })
+        .unwrap();
     assert!(up.nat_local && !up.nat_remote);
     assert_eq!(sim.ini.endpoints().1.port(), 4500);
     assert!(Sim::child_ups(&sim.ini_events)[0].encap);
@@ -361,7 +595,10 @@ fn forced_encapsulation_without_nat() {
     let mut sim = Sim::new(c, r, CLEAN, 11);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
     assert_eq!(sim.ini.endpoints().0.port(), 4500);
-    assert!(Sim::child_ups(&sim.resp_events)[0].encap, "the responder saw a NAT too");
+    assert!(
+        Sim::child_ups(&sim.resp_events)[0].encap,
+        "the responder saw a NAT too"
+    );
 }
 
 #[test]
@@ -372,29 +609,63 @@ fn dead_peer_is_detected() {
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
     sim.link.loss = 1.0;
     assert!(sim.run_until(Duration::from_secs(600), |s| s.ini.state() == State::Closed));
-    assert_eq!(sim.ini_events.last(), Some(&Event::Closed(CloseReason::PeerDead)));
+    assert_eq!(
+        sim.ini_events.last(),
+        Some(&Event::Closed(CloseReason::PeerDead))
+    );
 }
 
 #[test]
 fn unreachable_gateway_times_out() {
     let (c, r) = configs(SUITES[1].0, SUITES[1].1);
-    let mut sim = Sim::new(c, r, Link { loss: 1.0, dup: 0.0, jitter_ms: 0 }, 13);
+    let mut sim = Sim::new(
+        c,
+        r,
+        Link {
+            loss: 1.0,
+            dup: 0.0,
+            jitter_ms: 0,
+        },
+        13,
+    );
     assert!(sim.run_until(Duration::from_secs(600), |s| s.ini.state() == State::Closed));
-    assert_eq!(sim.ini_events.last(), Some(&Event::Closed(CloseReason::Timeout)));
+    assert_eq!(
+        sim.ini_events.last(),
+        Some(&Event::Closed(CloseReason::Timeout))
+    );
 }
 
 #[test]
 fn keylog_lines_are_emitted_when_asked() {
     let sim = establish(SUITES[2].0, SUITES[2].1, CLEAN, 14);
-    let lines: Vec<_> = sim.ini_events.iter().filter_map(|e| if let Event::KeyLog(l) = e { Some(l.expose().to_string()) } else { None }).collect();
+    let lines: Vec<_> = sim
+        .ini_events
+        .iter()
+        .filter_map(|e| {
+            if let Event::KeyLog(l) = e {
+                Some(l.expose().to_string())
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(lines.len(), 3, "one IKE line and two ESP lines: {lines:?}");
     let (spi_i, spi_r) = sim.ini.spis().unwrap();
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    assert!(lines[0].starts_with(&format!("{},{},", hex(&spi_i), hex(&spi_r))), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with(&format!("{},{},", hex(&spi_i), hex(&spi_r))),
+        "{}",
+        lines[0]
+    );
     assert!(lines[0].contains("\"AES-CBC-256 [RFC3602]\""));
     assert!(lines[0].ends_with("\"HMAC_SHA2_256_128 [RFC4868]\""));
     assert!(lines[1].starts_with("\"IPv4\",\"*\",\"*\",\"0x"));
-    assert!(sim.resp_events.iter().all(|e| !matches!(e, Event::KeyLog(_))), "off unless asked");
+    assert!(
+        sim.resp_events
+            .iter()
+            .all(|e| !matches!(e, Event::KeyLog(_))),
+        "off unless asked"
+    );
 }
 
 /// Garbage and tampered messages never change an established session.
@@ -428,9 +699,15 @@ fn hostile_input_changes_nothing() {
         }
         sim.ini.handle_datagram(now, to, from, &data);
     }
-    assert!(sim.ini.poll_transmit().is_none(), "no answer to forged messages");
+    assert!(
+        sim.ini.poll_transmit().is_none(),
+        "no answer to forged messages"
+    );
     assert!(sim.ini.poll_event().is_none());
-    assert_eq!((sim.ini.spis(), sim.ini.child_spis(), sim.ini.state()), (spis, children, state));
+    assert_eq!(
+        (sim.ini.spis(), sim.ini.child_spis(), sim.ini.state()),
+        (spis, children, state)
+    );
     assert_eq!(sim.ini_events.len(), events_before);
     // And the real one is still accepted afterwards.
     sim.ini.handle_datagram(now, to, from, &real.data);
@@ -442,7 +719,12 @@ fn secrets_do_not_appear_in_debug_output() {
     let sim = establish(SUITES[0].0, SUITES[0].1, CLEAN, 16);
     let dump = format!("{:?}{:?}", sim.ini_events, sim.resp_events);
     let c = Sim::child_ups(&sim.ini_events)[0];
-    let hex: String = c.encr_out.expose().iter().map(|x| format!("{x:02x}")).collect();
+    let hex: String = c
+        .encr_out
+        .expose()
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
     assert!(!dump.contains(&hex));
     assert!(!dump.contains(&format!("{:?}", c.encr_out.expose())));
     assert!(!dump.contains(std::str::from_utf8(PSK).unwrap()));
@@ -455,14 +737,35 @@ fn fragmentation_under_loss() {
         c.fragment_mtu = Some(330);
         r.base.fragment_mtu = Some(330);
         // Many selectors make IKE_AUTH larger than one fragment.
-        c.remote_ts = (0..20).map(|i| ibex_ike::message::TrafficSelector::from_prefix(std::net::IpAddr::from([10, 99, i, 0]), 24)).collect();
+        c.remote_ts = (0..20)
+            .map(|i| {
+                ibex_ike::message::TrafficSelector::from_prefix(
+                    std::net::IpAddr::from([10, 99, i, 0]),
+                    24,
+                )
+            })
+            .collect();
         r.base.local_ts = c.remote_ts.clone();
         let mut sim = Sim::new(c, r, BAD, seed);
-        assert!(sim.run_until(Duration::from_secs(300), |s| s.established()), "seed {seed}: {:?}", names(&sim.ini_events));
+        assert!(
+            sim.run_until(Duration::from_secs(300), |s| s.established()),
+            "seed {seed}: {:?}",
+            names(&sim.ini_events)
+        );
         let ci = Sim::child_ups(&sim.ini_events)[0];
         assert_eq!(ci.ts_remote.len(), 20);
         assert_children_match(ci, Sim::child_ups(&sim.resp_events)[0]);
-        let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i) } else { None }).unwrap();
+        let up = sim
+            .ini_events
+            .iter()
+            .find_map(|e| {
+                if let Event::IkeUp(i) = e {
+                    Some(i)
+                } else {
+                    None
+                }
+            })
+            .unwrap();
         assert!(up.fragmentation);
     }
 }
@@ -472,7 +775,14 @@ fn fragments_are_actually_sent() {
     let (mut c, mut r) = configs(SUITES[0].0, SUITES[0].1);
     c.fragment_mtu = Some(300);
     r.base.fragment_mtu = Some(300);
-    c.remote_ts = (0..20).map(|i| ibex_ike::message::TrafficSelector::from_prefix(std::net::IpAddr::from([10, 99, i, 0]), 24)).collect();
+    c.remote_ts = (0..20)
+        .map(|i| {
+            ibex_ike::message::TrafficSelector::from_prefix(
+                std::net::IpAddr::from([10, 99, i, 0]),
+                24,
+            )
+        })
+        .collect();
     let mut sim = Sim::new(c, r, CLEAN, 3);
     let mut sizes = Vec::new();
     let mut seen_skf = false;
@@ -490,5 +800,45 @@ fn fragments_are_actually_sent() {
         s.established()
     }));
     assert!(seen_skf, "IKE_AUTH was fragmented");
-    assert!(!sizes.is_empty() && sizes.iter().all(|n| *n <= 300 - 20 - 8), "every protected datagram fits the MTU: {sizes:?}");
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|n| *n <= 300 - 20 - 8),
+        "every protected datagram fits the MTU: {sizes:?}"
+    );
+}
+
+#[test]
+fn mobike_moves_the_sa_without_a_new_sign_in() {
+    for (seed, link) in [(30u64, CLEAN), (31, BAD), (32, BAD)] {
+        let mut sim = establish(SUITES[1].0, SUITES[1].1, link, seed);
+        let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i.clone()) } else { None }).unwrap();
+        assert!(up.mobike, "MOBIKE negotiated");
+        assert_eq!(sim.ini.endpoints().0.port(), 4500, "MOBIKE moves IKE to 4500 at IKE_AUTH");
+        let (children, spis) = (sim.ini.child_spis(), sim.ini.spis());
+        let old_ip = sim.ini.endpoints().0.ip();
+        sim.dead_ip = Some(old_ip);
+        let now = sim.now;
+        assert!(sim.ini.migrate(now, addr("203.0.113.2:4500")));
+        let new = addr("203.0.113.2:4500");
+        let ok = sim.run_until(Duration::from_secs(120), |s| s.resp.session(1).is_some_and(|r| r.endpoints().1 == new) && s.ini_is_idle());
+        assert!(ok, "seed {seed}: responder followed the move: {:?}", names(&sim.resp_events));
+        assert_eq!(sim.ini.child_spis(), children, "same Child SAs");
+        assert_eq!(sim.ini.spis(), spis, "same IKE SA");
+        assert_eq!(Sim::child_ups(&sim.ini_events).len(), 1, "no new sign-in, no new Child SA");
+        assert!(sim.resp_events.iter().any(|e| matches!(e, Event::EndpointsChanged { remote, .. } if *remote == new)));
+        // The SA keeps working on the new path: a Child SA rekey completes there.
+        let now = sim.now;
+        sim.ini.rekey_child(now, children[0]);
+        assert!(sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events).len() == 2 && s.ini.child_spis().len() == 1), "seed {seed}");
+    }
+}
+
+#[test]
+fn migrate_without_mobike_is_refused() {
+    let (mut c, r) = configs(SUITES[1].0, SUITES[1].1);
+    c.mobike = false;
+    let mut sim = Sim::new(c, r, CLEAN, 33);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    let now = sim.now;
+    assert!(!sim.ini.migrate(now, addr("203.0.113.2:500")), "caller must reconnect instead");
+    assert_eq!(sim.ini.endpoints().0, addr("198.51.100.2:500"), "no NAT, no MOBIKE: IKE stays on 500");
 }

@@ -14,7 +14,8 @@ use ibex_ike::crypto::{Secret, SystemRandom};
 use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{
-    Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig, Session, Transmit,
+    Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig, Session,
+    Transmit,
 };
 use serde::Deserialize;
 
@@ -50,8 +51,14 @@ fn default_exit() -> u64 {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum AuthConfig {
-    Psk { psk: String },
-    Cert { cert: String, key: String, ca: String },
+    Psk {
+        psk: String,
+    },
+    Cert {
+        cert: String,
+        key: String,
+        ca: String,
+    },
 }
 
 #[derive(Deserialize, Clone)]
@@ -69,8 +76,12 @@ fn fail(msg: impl std::fmt::Display) -> ! {
 
 fn prefix(s: &str) -> TrafficSelector {
     let (a, len) = s.split_once('/').unwrap_or((s, "32"));
-    let addr: IpAddr = a.parse().unwrap_or_else(|e| fail(format!("bad selector {s}: {e}")));
-    let len: u8 = len.parse().unwrap_or_else(|e| fail(format!("bad selector {s}: {e}")));
+    let addr: IpAddr = a
+        .parse()
+        .unwrap_or_else(|e| fail(format!("bad selector {s}: {e}")));
+    let len: u8 = len
+        .parse()
+        .unwrap_or_else(|e| fail(format!("bad selector {s}: {e}")));
     TrafficSelector::from_prefix(addr, len)
 }
 
@@ -79,18 +90,31 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn ts_text(ts: &[TrafficSelector]) -> String {
-    ts.iter().map(|t| format!("{}-{}", t.start_addr, t.end_addr)).collect::<Vec<_>>().join(",")
+    ts.iter()
+        .map(|t| format!("{}-{}", t.start_addr, t.end_addr))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn build_config(d: &DriverConfig) -> Config {
     let auth = match &d.auth {
         AuthConfig::Psk { psk } => LocalAuth::Psk(Secret::from_slice(psk.as_bytes())),
-        AuthConfig::Cert { .. } => fail("certificate authentication is not supported by this build yet"),
+        AuthConfig::Cert { .. } => {
+            fail("certificate authentication is not supported by this build yet")
+        }
     };
     let mut c = Config::new(Identity::parse(&d.local_id), auth);
     c.remote_id = Some(Identity::parse(&d.remote_id));
-    c.ike_proposals = d.ike_proposals.iter().map(|p| IkeProposal::parse(p).unwrap_or_else(|e| fail(e))).collect();
-    c.esp_proposals = d.esp_proposals.iter().map(|p| EspProposal::parse(p).unwrap_or_else(|e| fail(e))).collect();
+    c.ike_proposals = d
+        .ike_proposals
+        .iter()
+        .map(|p| IkeProposal::parse(p).unwrap_or_else(|e| fail(e)))
+        .collect();
+    c.esp_proposals = d
+        .esp_proposals
+        .iter()
+        .map(|p| EspProposal::parse(p).unwrap_or_else(|e| fail(e)))
+        .collect();
     if !d.local_ts.is_empty() {
         c.local_ts = d.local_ts.iter().map(|s| prefix(s)).collect();
     }
@@ -104,9 +128,15 @@ fn build_config(d: &DriverConfig) -> Config {
 
 /// Appends key-log lines to IBEX_KEYLOG_DIR/<table>.
 fn keylog(line: &ibex_ike::keylog::KeyLogLine) {
-    let Some(dir) = std::env::var_os("IBEX_KEYLOG_DIR") else { return };
+    let Some(dir) = std::env::var_os("IBEX_KEYLOG_DIR") else {
+        return;
+    };
     let path = std::path::Path::new(&dir).join(line.table.file_name());
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).unwrap_or_else(|e| fail(format!("key log {}: {e}", path.display())));
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| fail(format!("key log {}: {e}", path.display())));
     let _ = writeln!(f, "{}", line.expose());
 }
 
@@ -134,7 +164,9 @@ fn reader(sock: UdpSocket, local: SocketAddr, tx: mpsc::Sender<(SocketAddr, Sock
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 65535];
         loop {
-            let Ok((n, from)) = sock.recv_from(&mut buf) else { return };
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                return;
+            };
             let data = &buf[..n];
             let ike = if local.port() == 4500 {
                 // RFC 3948: IKE carries a zero non-ESP marker; anything else is ESP or a keepalive.
@@ -198,13 +230,19 @@ impl Engine {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("IBEX_LOG").unwrap_or_else(|_| "debug".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IBEX_LOG")
+                .unwrap_or_else(|_| "debug".into()),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
-    let path = std::env::args().nth(1).unwrap_or_else(|| fail("usage: ibex-ike-driver CONFIG.json"));
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| fail("usage: ibex-ike-driver CONFIG.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
-    let d: DriverConfig = serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+    let d: DriverConfig =
+        serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     let config = build_config(&d);
     let l500 = SocketAddr::new(d.local, 500);
     let l4500 = SocketAddr::new(d.local, 4500);
@@ -213,32 +251,57 @@ fn main() {
         s4500: UdpSocket::bind(l4500).unwrap_or_else(|e| fail(format!("bind {l4500}: {e}"))),
     };
     let (tx, rx) = mpsc::channel();
-    reader(io.s500.try_clone().unwrap_or_else(|e| fail(e)), l500, tx.clone());
+    reader(
+        io.s500.try_clone().unwrap_or_else(|e| fail(e)),
+        l500,
+        tx.clone(),
+    );
     reader(io.s4500.try_clone().unwrap_or_else(|e| fail(e)), l4500, tx);
     let start = Instant::now();
     let mut engine = match d.role.as_str() {
         "initiator" => {
-            let remote = d.remote.unwrap_or_else(|| fail("initiator needs \"remote\""));
-            Engine::Ini(Session::initiate(Arc::new(config), start, l500, SocketAddr::new(remote, 500), Box::new(SystemRandom::new())))
+            let remote = d
+                .remote
+                .unwrap_or_else(|| fail("initiator needs \"remote\""));
+            Engine::Ini(Session::initiate(
+                Arc::new(config),
+                start,
+                l500,
+                SocketAddr::new(remote, 500),
+                Box::new(SystemRandom::new()),
+            ))
         }
         "responder" => {
             let pool = d.pool.as_deref().map(|p| {
                 let ts = prefix(p);
-                let (IpAddr::V4(a), IpAddr::V4(b)) = (ts.start_addr, ts.end_addr) else { fail("pool must be IPv4") };
-                (Ipv4Addr::from(u32::from(a) + 1), Ipv4Addr::from(u32::from(b) - 1))
+                let (IpAddr::V4(a), IpAddr::V4(b)) = (ts.start_addr, ts.end_addr) else {
+                    fail("pool must be IPv4")
+                };
+                (
+                    Ipv4Addr::from(u32::from(a) + 1),
+                    Ipv4Addr::from(u32::from(b) - 1),
+                )
             });
             let peer_auth = match &d.auth {
                 AuthConfig::Psk { psk } => PeerAuth::Psk(Secret::from_slice(psk.as_bytes())),
-                AuthConfig::Cert { .. } => fail("certificate authentication is not supported by this build yet"),
+                AuthConfig::Cert { .. } => {
+                    fail("certificate authentication is not supported by this build yet")
+                }
             };
             let rc = ResponderConfig {
                 base: config,
-                peers: vec![PeerEntry { id: Identity::parse(&d.remote_id), auth: peer_auth }],
+                peers: vec![PeerEntry {
+                    id: Identity::parse(&d.remote_id),
+                    auth: peer_auth,
+                }],
                 pool,
                 dns: vec![],
                 cookie_threshold: 64,
             };
-            Engine::Resp(Box::new(Responder::new(rc, Box::new(|| Box::new(SystemRandom::new())))))
+            Engine::Resp(Box::new(Responder::new(
+                rc,
+                Box::new(|| Box::new(SystemRandom::new())),
+            )))
         }
         other => fail(format!("unknown role {other}")),
     };
@@ -258,17 +321,36 @@ fn main() {
                     println!("EVENT ike_up spi_i={} spi_r={} suite={} nat_local={} nat_remote={} peer={}", hex(&i.spi_i), hex(&i.spi_r), i.suite.name(), i.nat_local, i.nat_remote, i.peer_id);
                     established.get_or_insert((now, id));
                 }
-                Event::IkeRekeyed(i) => println!("EVENT ike_rekeyed spi_i={} spi_r={} suite={}", hex(&i.spi_i), hex(&i.spi_r), i.suite.name()),
+                Event::IkeRekeyed(i) => println!(
+                    "EVENT ike_rekeyed spi_i={} spi_r={} suite={}",
+                    hex(&i.spi_i),
+                    hex(&i.spi_r),
+                    i.suite.name()
+                ),
                 Event::ChildUp(c) => {
-                    let vip = c.ts_local.first().filter(|t| t.start_addr == t.end_addr && d.request_vip).map_or("-".to_string(), |t| t.start_addr.to_string());
-                    let kind = if c.replaces.is_some() { "child_rekeyed" } else { "child_up" };
+                    let vip = c
+                        .ts_local
+                        .first()
+                        .filter(|t| t.start_addr == t.end_addr && d.request_vip)
+                        .map_or("-".to_string(), |t| t.start_addr.to_string());
+                    let kind = if c.replaces.is_some() {
+                        "child_rekeyed"
+                    } else {
+                        "child_up"
+                    };
                     println!("EVENT {kind} spi_in={:08x} spi_out={:08x} suite={} ts_local={} ts_remote={} vip={vip} encap={}", c.spi_in, c.spi_out, c.suite.name(), ts_text(&c.ts_local), ts_text(&c.ts_remote), c.encap);
                     child_spi = Some(c.spi_in);
                 }
-                Event::ChildDown { spi_in, spi_out } => println!("EVENT child_down spi_in={spi_in:08x} spi_out={spi_out:08x}"),
+                Event::ChildDown { spi_in, spi_out } => {
+                    println!("EVENT child_down spi_in={spi_in:08x} spi_out={spi_out:08x}")
+                }
                 Event::ChildFailed(why) => println!("EVENT error child: {why}"),
-                Event::Config(c) => println!("EVENT config addresses={:?} dns={:?}", c.addresses, c.dns),
-                Event::EndpointsChanged { local, remote } => println!("EVENT endpoints local={local} remote={remote}"),
+                Event::Config(c) => {
+                    println!("EVENT config addresses={:?} dns={:?}", c.addresses, c.dns)
+                }
+                Event::EndpointsChanged { local, remote } => {
+                    println!("EVENT endpoints local={local} remote={remote}")
+                }
                 Event::KeyLog(line) => keylog(&line),
                 Event::Closed(reason) => {
                     println!("EVENT closed reason={reason}");
@@ -284,7 +366,11 @@ fn main() {
         }
         let _ = std::io::stdout().flush();
         if let Some((at, id)) = established {
-            let due: Vec<Action> = actions.iter().filter(|a| now >= at + Duration::from_millis(a.after_ms)).cloned().collect();
+            let due: Vec<Action> = actions
+                .iter()
+                .filter(|a| now >= at + Duration::from_millis(a.after_ms))
+                .cloned()
+                .collect();
             actions.retain(|a| now < at + Duration::from_millis(a.after_ms));
             for a in due {
                 println!("EVENT action {}", a.what);
@@ -293,7 +379,10 @@ fn main() {
                     "rekey-child" => {
                         let spi = child_spi;
                         engine.command(id, |s| {
-                            if let Some(spi) = spi.filter(|x| s.child_spis().contains(x)).or_else(|| s.child_spis().first().copied()) {
+                            if let Some(spi) = spi
+                                .filter(|x| s.child_spis().contains(x))
+                                .or_else(|| s.child_spis().first().copied())
+                            {
                                 s.rekey_child(now, spi)
                             }
                         })
@@ -319,11 +408,17 @@ fn main() {
             wake = wake.min(t);
         }
         if let Some((at, _)) = established {
-            if let Some(a) = actions.iter().map(|a| at + Duration::from_millis(a.after_ms)).min() {
+            if let Some(a) = actions
+                .iter()
+                .map(|a| at + Duration::from_millis(a.after_ms))
+                .min()
+            {
                 wake = wake.min(a);
             }
         }
-        let wait = wake.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        let wait = wake
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
         match rx.recv_timeout(wait) {
             Ok((l, r, data)) => engine.handle(Instant::now(), l, r, &data),
             Err(mpsc::RecvTimeoutError::Timeout) => {}

@@ -72,6 +72,17 @@ impl Session {
         }
         match task {
             Task::Liveness => self.request(now, ExchangeType::INFORMATIONAL, false, &[], Pending::Liveness),
+            Task::UpdateAddresses => {
+                let Some(sa) = self.sa.as_ref() else { return false };
+                let (spi_i, spi_r) = (sa.spi_i, sa.spi_r);
+                let cookie2 = self.random(16);
+                let mut payloads = vec![notify(NotifyType::UPDATE_SA_ADDRESSES, vec![])];
+                let src = if self.config.force_encap { self.random(20) } else { natd::hash(&spi_i, &spi_r, self.local) };
+                payloads.push(notify(NotifyType::NAT_DETECTION_SOURCE_IP, src));
+                payloads.push(notify(NotifyType::NAT_DETECTION_DESTINATION_IP, natd::hash(&spi_i, &spi_r, self.remote)));
+                payloads.push(notify(NotifyType::COOKIE2, cookie2.clone()));
+                self.request(now, ExchangeType::INFORMATIONAL, false, &payloads, Pending::UpdateAddresses(cookie2))
+            }
             Task::DeleteIke => {
                 self.state = State::Closing;
                 let del = Payload::Delete(Delete { protocol: ProtocolId::IKE, spi_size: 0, spis: vec![] });
@@ -159,9 +170,8 @@ impl Session {
         if let Some((id, packets)) = &sa.cached_response {
             if header.message_id == *id && header.message_id.wrapping_add(1) == sa.next_peer_id && !is_later_fragment(data) {
                 debug!(message_id = id, "retransmitted request: resending cached response");
-                for p in packets.clone() {
-                    self.transmits.push_back(super::Transmit { local: self.local, remote: self.remote, data: p });
-                }
+                let packets = packets.clone();
+                self.send_response_to(local, remote, packets);
                 return;
             }
         }
@@ -197,7 +207,7 @@ impl Session {
         let packets = sa.protect(rng, header.exchange, true, header.message_id, &out, at);
         sa.cached_response = Some((header.message_id, packets.clone()));
         sa.next_peer_id = sa.next_peer_id.wrapping_add(1);
-        self.send_response(packets);
+        self.send_response_to(local, remote, packets);
         self.apply(now, after);
     }
 
@@ -319,6 +329,12 @@ impl Session {
             info!(old = %self.remote, new = %remote, "MOBIKE: peer moved");
             self.local = local;
             self.remote = remote;
+            if let Some(sa) = self.sa.as_ref() {
+                if let Some((nat_local, nat_remote)) = super::init::detect_nat(payloads, &sa.spi_i, &sa.spi_r, local, remote) {
+                    self.nat_local = nat_local || self.config.force_encap;
+                    self.nat_remote = nat_remote;
+                }
+            }
             self.events.push_back(Event::EndpointsChanged { local, remote });
             if let Some(sa) = self.sa.as_ref() {
                 out.push(notify(NotifyType::NAT_DETECTION_SOURCE_IP, natd::hash(&sa.spi_i, &sa.spi_r, local)));
@@ -336,6 +352,20 @@ impl Session {
             Pending::Init(_) => {}
             Pending::Auth(p) => self.auth_response(now, p, payloads),
             Pending::Liveness => debug!("liveness check answered"),
+            Pending::UpdateAddresses(cookie2) => {
+                let echoed = find_notify(&payloads, NotifyType::COOKIE2).is_some_and(|c| c.data == cookie2);
+                if !echoed {
+                    warn!("MOBIKE: peer did not echo COOKIE2; address update not confirmed");
+                    return;
+                }
+                if let Some(sa) = self.sa.as_ref() {
+                    if let Some((nat_local, nat_remote)) = super::init::detect_nat(&payloads, &sa.spi_i, &sa.spi_r, self.local, self.remote) {
+                        self.nat_local = nat_local || self.config.force_encap;
+                        self.nat_remote = nat_remote;
+                    }
+                }
+                info!(local = %self.local, remote = %self.remote, nat_local = self.nat_local, "MOBIKE: address update confirmed");
+            }
             Pending::DeleteIke => self.finish(CloseReason::LocalClose),
             Pending::DeleteOldIke => self.old_sa = None,
             Pending::DeleteChild(spi) => {

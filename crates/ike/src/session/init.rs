@@ -107,7 +107,7 @@ fn natd_payloads(spi_i: &[u8; 8], spi_r: &[u8; 8], local: SocketAddr, remote: So
 }
 
 /// NAT detection on received NAT-D notifies: (we are behind NAT, peer is behind NAT).
-fn detect_nat(payloads: &[Payload], spi_i: &[u8; 8], spi_r: &[u8; 8], local: SocketAddr, remote: SocketAddr) -> Option<(bool, bool)> {
+pub(crate) fn detect_nat(payloads: &[Payload], spi_i: &[u8; 8], spi_r: &[u8; 8], local: SocketAddr, remote: SocketAddr) -> Option<(bool, bool)> {
     let srcs: Vec<&Vec<u8>> = payloads
         .iter()
         .filter_map(|p| match p {
@@ -274,10 +274,12 @@ impl Session {
         self.fragmentation = self.config.fragment_mtu.is_some() && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
         self.emit_ike_keylog(&sa);
         self.sa = Some(sa);
-        if (self.nat_local || self.nat_remote) && self.remote.port() == 500 {
+        // RFC 3947/7296 2.23 on NAT; RFC 4555 3.3: with MOBIKE offered, IKE_AUTH
+        // already moves to 4500 so a later NAT on a new path needs no port change.
+        if (self.nat_local || self.nat_remote || self.config.mobike) && self.remote.port() == 500 {
             self.local.set_port(4500);
             self.remote.set_port(4500);
-            debug!(local = %self.local, remote = %self.remote, "NAT detected: moving IKE to port 4500");
+            debug!(local = %self.local, remote = %self.remote, "moving IKE to port 4500");
             self.events.push_back(Event::EndpointsChanged { local: self.local, remote: self.remote });
         }
         info!(suite = %suite.name(), nat_local = self.nat_local, nat_remote = self.nat_remote, "IKE_SA_INIT done");
@@ -288,8 +290,10 @@ impl Session {
 
     pub(crate) fn emit_ike_keylog(&mut self, sa: &IkeSa) {
         if self.config.keylog {
-            let line = crate::keylog::ike_line(&sa.spi_i, &sa.spi_r, sa.suite.encr, sa.suite.integ, &sa.keys);
-            self.events.push_back(Event::KeyLog(line));
+            match crate::keylog::ike_line(&sa.spi_i, &sa.spi_r, sa.suite.encr, sa.suite.integ, &sa.keys) {
+                Some(line) => self.events.push_back(Event::KeyLog(line)),
+                None => debug!(encr = sa.suite.encr.name(), "Wireshark cannot decrypt this IKE cipher: no key-log line"),
+            }
         }
     }
 

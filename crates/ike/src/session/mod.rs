@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 pub use child::{narrow, ts_contains};
 pub use events::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Transmit};
@@ -67,6 +67,8 @@ pub(crate) enum Task {
     /// Delete the IKE SA replaced by a rekey.
     DeleteOldIke,
     Liveness,
+    /// MOBIKE: tell the peer our address changed (RFC 4555 3.5).
+    UpdateAddresses,
 }
 
 /// What our outstanding request was about.
@@ -79,6 +81,8 @@ pub(crate) enum Pending {
     DeleteIke,
     DeleteOldIke,
     Liveness,
+    /// UPDATE_SA_ADDRESSES with this COOKIE2.
+    UpdateAddresses(Vec<u8>),
 }
 
 /// An outstanding request and its retransmission state.
@@ -190,6 +194,11 @@ impl Session {
         self.role
     }
 
+    /// No request of ours is outstanding or queued.
+    pub fn is_idle(&self) -> bool {
+        self.outstanding.is_none() && self.tasks.is_empty()
+    }
+
     /// The session's state.
     pub fn state(&self) -> State {
         self.state
@@ -257,6 +266,34 @@ impl Session {
     /// Asks for a rekey of the Child SA with this inbound SPI (RFC 7296 2.8).
     pub fn rekey_child(&mut self, now: Instant, spi_in: u32) {
         self.queue(now, Task::RekeyChild(spi_in));
+    }
+
+    /// MOBIKE (RFC 4555): our address changed; IKE and the Child SAs move to
+    /// `local` without a new sign-in. Without MOBIKE the session is unchanged
+    /// and `false` is returned: the caller must reconnect.
+    pub fn migrate(&mut self, now: Instant, local: SocketAddr) -> bool {
+        if !self.mobike || self.state != State::Established {
+            return false;
+        }
+        let mut local = local;
+        local.set_port(self.local.port());
+        if local == self.local {
+            return true;
+        }
+        info!(old = %self.local, new = %local, "MOBIKE: moving to a new local address");
+        self.local = local;
+        self.events.push_back(Event::EndpointsChanged { local: self.local, remote: self.remote });
+        // A request in flight is retransmitted from the new address.
+        if let Some(o) = &mut self.outstanding {
+            o.next_at = now;
+        }
+        self.tasks.retain(|t| *t != Task::UpdateAddresses);
+        self.tasks.push_front(Task::UpdateAddresses);
+        self.drive(now);
+        if self.outstanding.as_ref().is_some_and(|o| o.next_at == now) {
+            self.handle_timeout(now);
+        }
+        true
     }
 
     /// Asks for a liveness check (empty INFORMATIONAL, RFC 7296 1.4).
@@ -384,10 +421,15 @@ impl Session {
         });
     }
 
-    pub(crate) fn send_response(&mut self, packets: Vec<Vec<u8>>) {
-        for p in &packets {
-            self.transmits.push_back(Transmit { local: self.local, remote: self.remote, data: p.clone() });
+    /// Sends a response to where the request came from (RFC 7296 2.11).
+    pub(crate) fn send_response_to(&mut self, local: SocketAddr, remote: SocketAddr, packets: Vec<Vec<u8>>) {
+        for p in packets {
+            self.transmits.push_back(Transmit { local, remote, data: p });
         }
+    }
+
+    pub(crate) fn send_response(&mut self, packets: Vec<Vec<u8>>) {
+        self.send_response_to(self.local, self.remote, packets);
     }
 
     pub(crate) fn finish(&mut self, reason: CloseReason) {

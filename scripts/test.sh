@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: system packages, formatting, lints, unit tests,
+# in-memory simulations, and interop with strongSwan in network namespaces.
+# Run as root on Debian 12 (network namespaces and strongSwan need it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "$(id -u)" -eq 0 ]; then
+	step "system packages"
+	scripts/install-deps.sh
+elif [ "${CI:-}" = "true" ]; then
+	echo "CI must run as root (network namespaces, strongSwan)" >&2
+	exit 1
+fi
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked -- --test-threads="${IBEX_TEST_THREADS:-2}"
