@@ -14,6 +14,8 @@
 //!   `EVENT ...` lines it prints.
 //! * [`prereq`]: skip (outside CI) or fail loudly (CI=true) when root, netns, TUN or the
 //!   strongSwan tools are missing.
+//! * [`tshark`]: `tcpdump` capture inside a namespace and independent IKEv2 decryption of
+//!   it with `tshark` and a key log (Wireshark UAT files) in a private profile.
 //!
 //! Every wait is bounded, and every spawned process additionally runs under coreutils
 //! `timeout`, so a hung peer cannot hang CI even if the test process itself is killed.
@@ -30,6 +32,7 @@ pub mod netns;
 pub mod pki;
 pub mod prereq;
 pub mod strongswan;
+pub mod tshark;
 
 /// Default bound for any single wait in the harness.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -13,6 +13,8 @@ use crate::proposal::{EspProposal, IkeProposal};
 pub enum LocalAuth {
     /// Pre-shared key (RFC 7296 2.15).
     Psk(Secret),
+    /// Certificate chain and private key (RFC 7427 digital signature).
+    Certificate(crate::auth::CertCredential),
 }
 
 /// How the peer must prove its identity.
@@ -20,6 +22,9 @@ pub enum LocalAuth {
 pub enum PeerAuth {
     /// The peer must use this pre-shared key.
     Psk(Secret),
+    /// The peer must present a certificate that chains to one of these CAs
+    /// and carries its identity.
+    Certificate(crate::auth::TrustAnchors),
 }
 
 /// Retransmission of requests: exponential backoff (RFC 7296 2.1).
@@ -49,6 +54,11 @@ impl Default for Retransmit {
 }
 
 impl Retransmit {
+    /// How long a request is retransmitted before the peer counts as dead.
+    pub fn total(&self) -> Duration {
+        (0..=self.tries).map(|k| self.interval(k)).sum()
+    }
+
     /// The wait after the `attempt`-th transmission (0 = first send).
     pub fn interval(&self, attempt: u32) -> Duration {
         let f = self.factor.max(1.0).powi(attempt.min(64) as i32);
@@ -90,6 +100,9 @@ pub struct Config {
     pub keylog: bool,
     /// Send a liveness check after this long without hearing from the peer.
     pub dpd_interval: Option<Duration>,
+    /// Time (UNIX seconds) at which peer certificates are validated; `None`
+    /// reads the system clock at validation, the engine's one use of it.
+    pub validation_time: Option<u64>,
 }
 
 impl Config {
@@ -111,6 +124,7 @@ impl Config {
             fragment_mtu: Some(1280),
             keylog: false,
             dpd_interval: None,
+            validation_time: None,
         }
     }
 }
@@ -138,4 +152,3 @@ pub struct ResponderConfig {
     /// Answer IKE_SA_INIT with a COOKIE when this many SAs are half open (RFC 7296 2.6).
     pub cookie_threshold: usize,
 }
-

@@ -22,30 +22,51 @@ impl Identity {
             return Identity::from(ip);
         }
         if let Some(fqdn) = s.strip_prefix('@') {
-            return Identity { kind: IdType::FQDN, data: fqdn.as_bytes().to_vec() };
+            return Identity {
+                kind: IdType::FQDN,
+                data: fqdn.as_bytes().to_vec(),
+            };
         }
         if s.contains('@') {
-            return Identity { kind: IdType::RFC822_ADDR, data: s.as_bytes().to_vec() };
+            return Identity {
+                kind: IdType::RFC822_ADDR,
+                data: s.as_bytes().to_vec(),
+            };
         }
-        Identity { kind: IdType::FQDN, data: s.as_bytes().to_vec() }
+        Identity {
+            kind: IdType::FQDN,
+            data: s.as_bytes().to_vec(),
+        }
     }
 
     /// The ID payload for this identity.
     pub fn to_payload(&self) -> Identification {
-        Identification { id_type: self.kind, data: self.data.clone() }
+        Identification {
+            id_type: self.kind,
+            data: self.data.clone(),
+        }
     }
 
     /// The identity carried by an ID payload.
     pub fn from_payload(id: &Identification) -> Identity {
-        Identity { kind: id.id_type, data: id.data.clone() }
+        Identity {
+            kind: id.id_type,
+            data: id.data.clone(),
+        }
     }
 }
 
 impl From<IpAddr> for Identity {
     fn from(ip: IpAddr) -> Identity {
         match ip {
-            IpAddr::V4(a) => Identity { kind: IdType::IPV4_ADDR, data: a.octets().to_vec() },
-            IpAddr::V6(a) => Identity { kind: IdType::IPV6_ADDR, data: a.octets().to_vec() },
+            IpAddr::V4(a) => Identity {
+                kind: IdType::IPV4_ADDR,
+                data: a.octets().to_vec(),
+            },
+            IpAddr::V6(a) => Identity {
+                kind: IdType::IPV6_ADDR,
+                data: a.octets().to_vec(),
+            },
         }
     }
 }
@@ -99,14 +120,20 @@ mod tests {
         assert_eq!(Identity::parse("2001:db8::1").kind, IdType::IPV6_ADDR);
         assert_eq!(Identity::parse("carol@ibex.test").kind, IdType::RFC822_ADDR);
         let f = Identity::parse("@gw.ibex.test");
-        assert_eq!((f.kind, f.data.as_slice()), (IdType::FQDN, &b"gw.ibex.test"[..]));
+        assert_eq!(
+            (f.kind, f.data.as_slice()),
+            (IdType::FQDN, &b"gw.ibex.test"[..])
+        );
         assert_eq!(Identity::parse("gw.ibex.test"), f);
         assert_eq!(Identity::parse("192.0.2.1").to_string(), "192.0.2.1");
     }
 
     #[test]
     fn display_escapes_control_characters() {
-        let id = Identity { kind: IdType::FQDN, data: b"a\nb".to_vec() };
+        let id = Identity {
+            kind: IdType::FQDN,
+            data: b"a\nb".to_vec(),
+        };
         assert_eq!(id.to_string(), "a\\u{a}b");
     }
 }

@@ -86,7 +86,10 @@ pub fn ike_line(
         }
         None => s.push_str(",,\"NONE [RFC4306]\""),
     }
-    Some(KeyLogLine { table: KeyLogTable::Ike, line: zeroize::Zeroizing::new(s) })
+    Some(KeyLogLine {
+        table: KeyLogTable::Ike,
+        line: zeroize::Zeroizing::new(s),
+    })
 }
 
 /// The `esp_sa` line of one direction of an ESP SA. Addresses are wildcards
@@ -100,7 +103,10 @@ pub fn esp_line(
     integ_key: &[u8],
 ) -> KeyLogLine {
     let family = if ipv6 { "IPv6" } else { "IPv4" };
-    let mut s = format!("\"{family}\",\"*\",\"*\",\"0x{spi:08x}\",\"{}\",\"0x", encr.wireshark_esp_name());
+    let mut s = format!(
+        "\"{family}\",\"*\",\"*\",\"0x{spi:08x}\",\"{}\",\"0x",
+        encr.wireshark_esp_name()
+    );
     hex(&mut s, encr_key);
     match integ {
         Some(i) => {
@@ -110,5 +116,8 @@ pub fn esp_line(
         }
         None => s.push_str("\",\"NULL\",\"\""),
     }
-    KeyLogLine { table: KeyLogTable::Esp, line: zeroize::Zeroizing::new(s) }
+    KeyLogLine {
+        table: KeyLogTable::Esp,
+        line: zeroize::Zeroizing::new(s),
+    }
 }

@@ -19,4 +19,6 @@ pub mod session;
 pub use config::{Config, LocalAuth, PeerAuth, PeerEntry, ResponderConfig, Retransmit};
 pub use identity::Identity;
 pub use responder::{Responder, SessionId};
-pub use session::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Role, Session, State, Transmit};
+pub use session::{
+    ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Role, Session, State, Transmit,
+};

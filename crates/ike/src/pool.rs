@@ -16,7 +16,10 @@ pub struct AddressPool {
 impl AddressPool {
     /// A pool of `first..=last`; an empty pool when `None`.
     pub fn new(range: Option<(Ipv4Addr, Ipv4Addr)>) -> AddressPool {
-        AddressPool { range: range.map(|(a, b)| (u32::from(a), u32::from(b))), ..Default::default() }
+        AddressPool {
+            range: range.map(|(a, b)| (u32::from(a), u32::from(b))),
+            ..Default::default()
+        }
     }
 
     /// The address for `peer`, reusing its current lease.
@@ -56,8 +59,15 @@ mod tests {
 
     #[test]
     fn allocates_reuses_and_exhausts() {
-        let mut p = AddressPool::new(Some((Ipv4Addr::new(10, 99, 10, 1), Ipv4Addr::new(10, 99, 10, 2))));
-        let (a, b, c) = (Identity::parse("a@x"), Identity::parse("b@x"), Identity::parse("c@x"));
+        let mut p = AddressPool::new(Some((
+            Ipv4Addr::new(10, 99, 10, 1),
+            Ipv4Addr::new(10, 99, 10, 2),
+        )));
+        let (a, b, c) = (
+            Identity::parse("a@x"),
+            Identity::parse("b@x"),
+            Identity::parse("c@x"),
+        );
         assert_eq!(p.allocate(&a), Some(Ipv4Addr::new(10, 99, 10, 1)));
         assert_eq!(p.allocate(&a), Some(Ipv4Addr::new(10, 99, 10, 1)));
         assert_eq!(p.allocate(&b), Some(Ipv4Addr::new(10, 99, 10, 2)));

@@ -85,9 +85,29 @@ impl ChildSuite {
 }
 
 const WEAK: &[&str] = &[
-    "des", "3des", "des3", "md5", "sha1", "sha", "modp768", "modp1024", "modp1536", "md5_128",
-    "sha1_160", "prfsha1", "prfmd5", "aesxcbc", "prfaesxcbc", "null", "blowfish", "cast128",
-    "modp1024s160", "modp2048s224", "modp2048s256", "ecp192", "ecp224",
+    "des",
+    "3des",
+    "des3",
+    "md5",
+    "sha1",
+    "sha",
+    "modp768",
+    "modp1024",
+    "modp1536",
+    "md5_128",
+    "sha1_160",
+    "prfsha1",
+    "prfmd5",
+    "aesxcbc",
+    "prfaesxcbc",
+    "null",
+    "blowfish",
+    "cast128",
+    "modp1024s160",
+    "modp2048s224",
+    "modp2048s256",
+    "ecp192",
+    "ecp224",
 ];
 
 enum Token {
@@ -144,7 +164,11 @@ impl IkeProposal {
     /// AES-256-GCM / ChaCha20-Poly1305, PRF-HMAC-SHA2-256/384, X25519 / ECP-256 / ECP-384.
     pub fn default_modern() -> IkeProposal {
         IkeProposal {
-            encr: vec![EncrAlg::AesGcm16_256, EncrAlg::ChaCha20Poly1305, EncrAlg::AesGcm16_128],
+            encr: vec![
+                EncrAlg::AesGcm16_256,
+                EncrAlg::ChaCha20Poly1305,
+                EncrAlg::AesGcm16_128,
+            ],
             integ: vec![],
             prf: vec![PrfAlg::HmacSha256, PrfAlg::HmacSha384, PrfAlg::HmacSha512],
             dh: vec![DhGroup::Curve25519, DhGroup::Ecp256, DhGroup::Ecp384],
@@ -153,7 +177,12 @@ impl IkeProposal {
 
     /// Parses a strongSwan-style string such as `aes256gcm16-prfsha384-ecp384`.
     pub fn parse(s: &str) -> Result<IkeProposal, ProposalError> {
-        let mut p = IkeProposal { encr: vec![], integ: vec![], prf: vec![], dh: vec![] };
+        let mut p = IkeProposal {
+            encr: vec![],
+            integ: vec![],
+            prf: vec![],
+            dh: vec![],
+        };
         for t in s.split('-').filter(|t| !t.is_empty()) {
             match token(t)? {
                 Token::Encr(e) => push(&mut p.encr, e),
@@ -163,7 +192,10 @@ impl IkeProposal {
                 Token::Esn(_) => return Err(ProposalError::Unknown(t.to_string())),
             }
         }
-        let missing = |what| ProposalError::Missing { proposal: s.to_string(), what };
+        let missing = |what| ProposalError::Missing {
+            proposal: s.to_string(),
+            what,
+        };
         if p.encr.is_empty() {
             return Err(missing("encryption algorithm"));
         }
@@ -204,7 +236,12 @@ impl IkeProposal {
         for d in &self.dh {
             transforms.push(Transform::new(TransformType::DH, d.id()));
         }
-        Proposal { num, protocol: ProtocolId::IKE, spi, transforms }
+        Proposal {
+            num,
+            protocol: ProtocolId::IKE,
+            spi,
+            transforms,
+        }
     }
 }
 
@@ -212,7 +249,11 @@ impl EspProposal {
     /// AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM; no PFS, no ESN.
     pub fn default_modern() -> EspProposal {
         EspProposal {
-            encr: vec![EncrAlg::AesGcm16_256, EncrAlg::ChaCha20Poly1305, EncrAlg::AesGcm16_128],
+            encr: vec![
+                EncrAlg::AesGcm16_256,
+                EncrAlg::ChaCha20Poly1305,
+                EncrAlg::AesGcm16_128,
+            ],
             integ: vec![],
             dh: vec![],
             esn: false,
@@ -221,7 +262,12 @@ impl EspProposal {
 
     /// Parses a strongSwan-style ESP string such as `aes256gcm16` or `aes256-sha256-ecp384`.
     pub fn parse(s: &str) -> Result<EspProposal, ProposalError> {
-        let mut p = EspProposal { encr: vec![], integ: vec![], dh: vec![], esn: false };
+        let mut p = EspProposal {
+            encr: vec![],
+            integ: vec![],
+            dh: vec![],
+            esn: false,
+        };
         for t in s.split('-').filter(|t| !t.is_empty()) {
             match token(t)? {
                 Token::Encr(e) => push(&mut p.encr, e),
@@ -232,14 +278,20 @@ impl EspProposal {
             }
         }
         if p.encr.is_empty() {
-            return Err(ProposalError::Missing { proposal: s.to_string(), what: "encryption algorithm" });
+            return Err(ProposalError::Missing {
+                proposal: s.to_string(),
+                what: "encryption algorithm",
+            });
         }
         let aead = p.encr.iter().any(|e| e.is_aead());
         if aead && (!p.integ.is_empty() || p.encr.iter().any(|e| !e.is_aead())) {
             return Err(ProposalError::MixedAead(s.to_string()));
         }
         if !aead && p.integ.is_empty() {
-            return Err(ProposalError::Missing { proposal: s.to_string(), what: "integrity algorithm" });
+            return Err(ProposalError::Missing {
+                proposal: s.to_string(),
+                what: "integrity algorithm",
+            });
         }
         Ok(p)
     }
@@ -262,7 +314,12 @@ impl EspProposal {
             transforms.push(Transform::new(TransformType::ESN, 1));
         }
         transforms.push(Transform::new(TransformType::ESN, 0));
-        Proposal { num, protocol: ProtocolId::ESP, spi: spi.to_be_bytes().to_vec(), transforms }
+        Proposal {
+            num,
+            protocol: ProtocolId::ESP,
+            spi: spi.to_be_bytes().to_vec(),
+            transforms,
+        }
     }
 }
 
@@ -360,8 +417,12 @@ pub fn select_ike(
             if o.unknown_type {
                 continue;
             }
-            let Some(encr) = pick(&mine.encr, &o.encr, None) else { continue };
-            let Some(prf) = pick(&mine.prf, &o.prf, None) else { continue };
+            let Some(encr) = pick(&mine.encr, &o.encr, None) else {
+                continue;
+            };
+            let Some(prf) = pick(&mine.prf, &o.prf, None) else {
+                continue;
+            };
             let integ = if encr.is_aead() {
                 None
             } else {
@@ -370,8 +431,15 @@ pub fn select_ike(
                     None => continue,
                 }
             };
-            let Some(dh) = pick(&mine.dh, &o.dh, ke_group) else { continue };
-            let suite = IkeSuite { encr, prf, integ, dh };
+            let Some(dh) = pick(&mine.dh, &o.dh, ke_group) else {
+                continue;
+            };
+            let suite = IkeSuite {
+                encr,
+                prf,
+                integ,
+                dh,
+            };
             let reply = suite_proposal(p.num, spi, &suite);
             return Some((suite, reply));
         }
@@ -387,7 +455,12 @@ pub fn suite_proposal(num: u8, spi: Vec<u8>, suite: &IkeSuite) -> Proposal {
         transforms.push(Transform::new(TransformType::INTEG, i.transform_id()));
     }
     transforms.push(Transform::new(TransformType::DH, suite.dh.id()));
-    Proposal { num, protocol: ProtocolId::IKE, spi, transforms }
+    Proposal {
+        num,
+        protocol: ProtocolId::IKE,
+        spi,
+        transforms,
+    }
 }
 
 /// Initiator: check the responder's choice is one proposal with exactly one of
@@ -413,7 +486,15 @@ pub fn accept_ike(ours: &[IkeProposal], chosen: &[Proposal]) -> Option<(IkeSuite
             && m.dh.contains(&dh)
             && integ.is_none_or(|i| m.integ.contains(&i))
     });
-    ok.then_some((IkeSuite { encr, prf, integ, dh }, p.spi.clone()))
+    ok.then_some((
+        IkeSuite {
+            encr,
+            prf,
+            integ,
+            dh,
+        },
+        p.spi.clone(),
+    ))
 }
 
 /// Responder: choose an ESP suite; `pfs_group` is the peer's KE group on
@@ -426,12 +507,16 @@ pub fn select_esp(
 ) -> Option<(ChildSuite, u32, Proposal)> {
     for mine in ours {
         for p in theirs.iter().filter(|p| p.protocol == ProtocolId::ESP) {
-            let Ok(spi) = <[u8; 4]>::try_from(p.spi.as_slice()) else { continue };
+            let Ok(spi) = <[u8; 4]>::try_from(p.spi.as_slice()) else {
+                continue;
+            };
             let o = offer(p);
             if o.unknown_type {
                 continue;
             }
-            let Some(encr) = pick(&mine.encr, &o.encr, None) else { continue };
+            let Some(encr) = pick(&mine.encr, &o.encr, None) else {
+                continue;
+            };
             let integ = if encr.is_aead() {
                 None
             } else {
@@ -454,10 +539,25 @@ pub fn select_esp(
                 }
             };
             let esn_ok: &[bool] = if mine.esn { &[true, false] } else { &[false] };
-            let theirs_esn: Vec<bool> = if o.esn.is_empty() { vec![false] } else { o.esn.clone() };
-            let Some(esn) = pick(esn_ok, &theirs_esn, None) else { continue };
-            let suite = ChildSuite { encr, integ, dh, esn };
-            return Some((suite, u32::from_be_bytes(spi), child_proposal(p.num, 0, &suite)));
+            let theirs_esn: Vec<bool> = if o.esn.is_empty() {
+                vec![false]
+            } else {
+                o.esn.clone()
+            };
+            let Some(esn) = pick(esn_ok, &theirs_esn, None) else {
+                continue;
+            };
+            let suite = ChildSuite {
+                encr,
+                integ,
+                dh,
+                esn,
+            };
+            return Some((
+                suite,
+                u32::from_be_bytes(spi),
+                child_proposal(p.num, 0, &suite),
+            ));
         }
     }
     None
@@ -473,12 +573,21 @@ pub fn child_proposal(num: u8, spi: u32, suite: &ChildSuite) -> Proposal {
         transforms.push(Transform::new(TransformType::DH, d.id()));
     }
     transforms.push(Transform::new(TransformType::ESN, suite.esn as u16));
-    Proposal { num, protocol: ProtocolId::ESP, spi: spi.to_be_bytes().to_vec(), transforms }
+    Proposal {
+        num,
+        protocol: ProtocolId::ESP,
+        spi: spi.to_be_bytes().to_vec(),
+        transforms,
+    }
 }
 
 /// Initiator: validate the responder's ESP choice; returns the suite and the
 /// responder's inbound SPI.
-pub fn accept_esp(ours: &[EspProposal], chosen: &[Proposal], pfs: bool) -> Option<(ChildSuite, u32)> {
+pub fn accept_esp(
+    ours: &[EspProposal],
+    chosen: &[Proposal],
+    pfs: bool,
+) -> Option<(ChildSuite, u32)> {
     let [p] = chosen else { return None };
     if p.protocol != ProtocolId::ESP {
         return None;
@@ -505,7 +614,15 @@ pub fn accept_esp(ours: &[EspProposal], chosen: &[Proposal], pfs: bool) -> Optio
             && dh.is_none_or(|d| m.dh.contains(&d))
             && (!esn || m.esn)
     });
-    ok.then_some((ChildSuite { encr, integ, dh, esn }, spi))
+    ok.then_some((
+        ChildSuite {
+            encr,
+            integ,
+            dh,
+            esn,
+        },
+        spi,
+    ))
 }
 
 #[cfg(test)]
@@ -527,12 +644,28 @@ mod tests {
 
     #[test]
     fn refuses_weak_and_incomplete() {
-        for weak in ["3des-sha1-modp1024", "aes256-md5-modp2048", "aes256-sha256-modp1024"] {
-            assert!(matches!(IkeProposal::parse(weak), Err(ProposalError::Weak(_))), "{weak}");
+        for weak in [
+            "3des-sha1-modp1024",
+            "aes256-md5-modp2048",
+            "aes256-sha256-modp1024",
+        ] {
+            assert!(
+                matches!(IkeProposal::parse(weak), Err(ProposalError::Weak(_))),
+                "{weak}"
+            );
         }
-        assert!(matches!(IkeProposal::parse("aes256gcm16-x25519"), Err(ProposalError::Missing { .. })));
-        assert!(matches!(IkeProposal::parse("aes256gcm16-sha256-prfsha256-x25519"), Err(ProposalError::MixedAead(_))));
-        assert!(matches!(IkeProposal::parse("rot13-x25519"), Err(ProposalError::Unknown(_))));
+        assert!(matches!(
+            IkeProposal::parse("aes256gcm16-x25519"),
+            Err(ProposalError::Missing { .. })
+        ));
+        assert!(matches!(
+            IkeProposal::parse("aes256gcm16-sha256-prfsha256-x25519"),
+            Err(ProposalError::MixedAead(_))
+        ));
+        assert!(matches!(
+            IkeProposal::parse("rot13-x25519"),
+            Err(ProposalError::Unknown(_))
+        ));
     }
 
     #[test]
@@ -540,9 +673,14 @@ mod tests {
         let ini = [IkeProposal::parse("aes128gcm16-aes256gcm16-prfsha256-x25519-ecp256").unwrap()];
         let offered = vec![ini[0].to_proposal(1, vec![])];
         let resp = [IkeProposal::parse("aes256gcm16-prfsha256-ecp256-x25519").unwrap()];
-        let (suite, reply) = select_ike(&resp, &offered, Some(DhGroup::Curve25519), vec![]).unwrap();
+        let (suite, reply) =
+            select_ike(&resp, &offered, Some(DhGroup::Curve25519), vec![]).unwrap();
         assert_eq!(suite.encr, EncrAlg::AesGcm16_256);
-        assert_eq!(suite.dh, DhGroup::Curve25519, "KE group wins when acceptable");
+        assert_eq!(
+            suite.dh,
+            DhGroup::Curve25519,
+            "KE group wins when acceptable"
+        );
         let (s2, _) = accept_ike(&ini, &[reply]).unwrap();
         assert_eq!(s2, suite);
         let (suite, _) = select_ike(&resp, &offered, Some(DhGroup::Ecp384), vec![]).unwrap();
@@ -554,16 +692,27 @@ mod tests {
     #[test]
     fn initiator_rejects_unoffered_or_multiple() {
         let ini = [IkeProposal::parse("aes256gcm16-prfsha256-x25519").unwrap()];
-        let other = IkeProposal::parse("aes128gcm16-prfsha256-x25519").unwrap().to_proposal(1, vec![]);
+        let other = IkeProposal::parse("aes128gcm16-prfsha256-x25519")
+            .unwrap()
+            .to_proposal(1, vec![]);
         assert!(accept_ike(&ini, &[other]).is_none());
-        let multi = IkeProposal::parse("aes256gcm16-prfsha256-x25519-ecp256").unwrap().to_proposal(1, vec![]);
+        let multi = IkeProposal::parse("aes256gcm16-prfsha256-x25519-ecp256")
+            .unwrap()
+            .to_proposal(1, vec![]);
         assert!(accept_ike(&ini, &[multi]).is_none());
     }
 
     #[test]
     fn esp_negotiation() {
-        let ini = [EspProposal::parse("aes256-sha256").unwrap(), EspProposal::parse("aes128gcm16").unwrap()];
-        let offered: Vec<_> = ini.iter().enumerate().map(|(i, p)| p.to_proposal(i as u8 + 1, 0x1111, false)).collect();
+        let ini = [
+            EspProposal::parse("aes256-sha256").unwrap(),
+            EspProposal::parse("aes128gcm16").unwrap(),
+        ];
+        let offered: Vec<_> = ini
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.to_proposal(i as u8 + 1, 0x1111, false))
+            .collect();
         let resp = [EspProposal::parse("aes128gcm16").unwrap()];
         let (suite, spi, mut reply) = select_esp(&resp, &offered, None, true).unwrap();
         assert_eq!(spi, 0x1111);

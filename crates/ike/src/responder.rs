@@ -11,7 +11,9 @@ use tracing::debug;
 
 use crate::config::ResponderConfig;
 use crate::crypto::RandomSource;
-use crate::message::{ExchangeType, Flags, Header, Message, Notify, NotifyType, Payload, PayloadType, ProtocolId};
+use crate::message::{
+    ExchangeType, Flags, Header, Message, Notify, NotifyType, Payload, PayloadType, ProtocolId,
+};
 use crate::pool::AddressPool;
 use crate::session::{Event, ResponderCtx, Session, State, Transmit};
 
@@ -32,6 +34,8 @@ pub struct Responder {
     next_id: SessionId,
     rngs: RngFactory,
     cookie_secret: [u8; 32],
+    /// CERTREQ for the CAs of certificate peers (sent in IKE_SA_INIT).
+    certreq: Option<Payload>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<(SessionId, Event)>,
 }
@@ -43,7 +47,22 @@ impl Responder {
         rngs().fill(&mut cookie_secret);
         let pool = AddressPool::new(config.pool);
         let base = Arc::new(config.base.clone());
+        let mut data = Vec::new();
+        for p in &config.peers {
+            if let crate::config::PeerAuth::Certificate(a) = &p.auth {
+                for h in a.certreq_data().chunks(20) {
+                    if !data.chunks(20).any(|x| x == h) {
+                        data.extend_from_slice(h);
+                    }
+                }
+            }
+        }
+        let certreq = (!data.is_empty()).then_some(Payload::CertReq(crate::message::CertReq {
+            encoding: 4,
+            data,
+        }));
         Responder {
+            certreq,
             config: Arc::new(config),
             base,
             sessions: HashMap::new(),
@@ -76,7 +95,10 @@ impl Responder {
     }
 
     fn half_open(&self) -> usize {
-        self.sessions.values().filter(|s| matches!(s.state(), State::Init | State::Auth)).count()
+        self.sessions
+            .values()
+            .filter(|s| matches!(s.state(), State::Init | State::Auth))
+            .count()
     }
 
     fn cookie(&self, ni: &[u8], ip: IpAddr, spi_i: &[u8; 8]) -> Vec<u8> {
@@ -94,17 +116,40 @@ impl Responder {
     }
 
     /// Handles an inbound IKE datagram (without the non-ESP marker).
-    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
-        let Ok(header) = Header::decode(data) else { return };
-        let id = if header.exchange == ExchangeType::IKE_SA_INIT && !header.flags.is_response() && header.spi_r == [0; 8] {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
+        let Ok(header) = Header::decode(data) else {
+            return;
+        };
+        let id = if header.exchange == ExchangeType::IKE_SA_INIT
+            && !header.flags.is_response()
+            && header.spi_r == [0; 8]
+        {
             if let Some(id) = self.by_init.get(&(header.spi_i, remote)) {
                 *id
             } else {
-                let Ok(msg) = Message::decode(data) else { return };
+                let Ok(msg) = Message::decode(data) else {
+                    return;
+                };
                 if !self.check_cookie(&header, &msg, local, remote) {
                     return;
                 }
-                let session = Session::accept(self.base.clone(), now, local, remote, (self.rngs)(), &header, &msg, data);
+                let session = Session::accept(
+                    self.certreq.clone(),
+                    self.base.clone(),
+                    now,
+                    local,
+                    remote,
+                    (self.rngs)(),
+                    &header,
+                    &msg,
+                    data,
+                );
                 let id = self.next_id;
                 self.next_id += 1;
                 self.by_init.insert((header.spi_i, remote), id);
@@ -116,7 +161,11 @@ impl Responder {
                 return;
             }
         } else {
-            let ours = if header.flags.is_initiator() { header.spi_r } else { header.spi_i };
+            let ours = if header.flags.is_initiator() {
+                header.spi_r
+            } else {
+                header.spi_i
+            };
             match self.by_spi.get(&ours) {
                 Some(id) => *id,
                 None => {
@@ -126,14 +175,23 @@ impl Responder {
             }
         };
         if let Some(s) = self.sessions.get_mut(&id) {
-            let ctx = ResponderCtx { config: &self.config, pool: &mut self.pool };
+            let ctx = ResponderCtx {
+                config: &self.config,
+                pool: &mut self.pool,
+            };
             s.handle(now, local, remote, data, Some(ctx));
         }
         self.collect(id);
     }
 
     /// RFC 7296 2.6: above the threshold, insist on a valid cookie first.
-    fn check_cookie(&mut self, header: &Header, msg: &Message, local: SocketAddr, remote: SocketAddr) -> bool {
+    fn check_cookie(
+        &mut self,
+        header: &Header,
+        msg: &Message,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> bool {
         if self.half_open() < self.config.cookie_threshold {
             return true;
         }
@@ -147,20 +205,45 @@ impl Responder {
             Some(Payload::Notify(n)) if n.kind == NotifyType::COOKIE => Some(&n.data),
             _ => None,
         };
-        if got.is_some_and(|c| bool::from(subtle::ConstantTimeEq::ct_eq(c.as_slice(), expected.as_slice()))) {
+        if got.is_some_and(|c| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                c.as_slice(),
+                expected.as_slice(),
+            ))
+        }) {
             return true;
         }
         debug!(%remote, "asking for a cookie");
         let reply = Message {
-            header: Header { spi_i: header.spi_i, spi_r: [0; 8], next_payload: PayloadType::NONE, version: 0x20, exchange: ExchangeType::IKE_SA_INIT, flags: Flags::RESPONSE, message_id: 0, length: 0 },
-            payloads: vec![Payload::Notify(Notify { protocol: ProtocolId(0), spi: vec![], kind: NotifyType::COOKIE, data: expected })],
+            header: Header {
+                spi_i: header.spi_i,
+                spi_r: [0; 8],
+                next_payload: PayloadType::NONE,
+                version: 0x20,
+                exchange: ExchangeType::IKE_SA_INIT,
+                flags: Flags::RESPONSE,
+                message_id: 0,
+                length: 0,
+            },
+            payloads: vec![Payload::Notify(Notify {
+                protocol: ProtocolId(0),
+                spi: vec![],
+                kind: NotifyType::COOKIE,
+                data: expected,
+            })],
         };
-        self.transmits.push_back(Transmit { local, remote, data: reply.encode() });
+        self.transmits.push_back(Transmit {
+            local,
+            remote,
+            data: reply.encode(),
+        });
         false
     }
 
     fn collect(&mut self, id: SessionId) {
-        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
         while let Some(t) = s.poll_transmit() {
             self.transmits.push_back(t);
         }
@@ -201,12 +284,20 @@ impl Responder {
 
     /// Earliest deadline of all sessions.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.sessions.values().filter_map(|s| s.poll_timeout()).min()
+        self.sessions
+            .values()
+            .filter_map(|s| s.poll_timeout())
+            .min()
     }
 
     /// Runs the timers of every session that is due.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<SessionId> = self.sessions.iter().filter(|(_, s)| s.poll_timeout().is_some_and(|t| t <= now)).map(|(id, _)| *id).collect();
+        let due: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
         for id in due {
             if let Some(s) = self.sessions.get_mut(&id) {
                 s.handle_timeout(now);

@@ -124,6 +124,12 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
 
 impl Sim {
     fn new(c: Config, r: ResponderConfig, link: Link, seed: u64) -> Sim {
+        if std::env::var_os("IBEX_SIM_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_env("IBEX_SIM_LOG"))
+                .with_test_writer()
+                .try_init();
+        }
         let now = Instant::now();
         let ini = Session::initiate(
             Arc::new(c),
@@ -155,7 +161,9 @@ impl Sim {
     }
 
     fn send(&mut self, to_responder: bool, from: SocketAddr, to: SocketAddr, data: Vec<u8>) {
-        if self.dead_ip.is_some_and(|d| d == from.ip() || d == to.ip()) || self.prng.chance(self.link.loss) {
+        if self.dead_ip.is_some_and(|d| d == from.ip() || d == to.ip())
+            || self.prng.chance(self.link.loss)
+        {
             return;
         }
         let copies = if self.prng.chance(self.link.dup) {
@@ -810,25 +818,58 @@ fn fragments_are_actually_sent() {
 fn mobike_moves_the_sa_without_a_new_sign_in() {
     for (seed, link) in [(30u64, CLEAN), (31, BAD), (32, BAD)] {
         let mut sim = establish(SUITES[1].0, SUITES[1].1, link, seed);
-        let up = sim.ini_events.iter().find_map(|e| if let Event::IkeUp(i) = e { Some(i.clone()) } else { None }).unwrap();
+        let up = sim
+            .ini_events
+            .iter()
+            .find_map(|e| {
+                if let Event::IkeUp(i) = e {
+                    Some(i.clone())
+                } else {
+                    None
+                }
+            })
+            .unwrap();
         assert!(up.mobike, "MOBIKE negotiated");
-        assert_eq!(sim.ini.endpoints().0.port(), 4500, "MOBIKE moves IKE to 4500 at IKE_AUTH");
+        assert_eq!(
+            sim.ini.endpoints().0.port(),
+            4500,
+            "MOBIKE moves IKE to 4500 at IKE_AUTH"
+        );
         let (children, spis) = (sim.ini.child_spis(), sim.ini.spis());
         let old_ip = sim.ini.endpoints().0.ip();
         sim.dead_ip = Some(old_ip);
         let now = sim.now;
         assert!(sim.ini.migrate(now, addr("203.0.113.2:4500")));
         let new = addr("203.0.113.2:4500");
-        let ok = sim.run_until(Duration::from_secs(120), |s| s.resp.session(1).is_some_and(|r| r.endpoints().1 == new) && s.ini_is_idle());
-        assert!(ok, "seed {seed}: responder followed the move: {:?}", names(&sim.resp_events));
+        let ok = sim.run_until(Duration::from_secs(120), |s| {
+            s.resp.session(1).is_some_and(|r| r.endpoints().1 == new) && s.ini_is_idle()
+        });
+        assert!(
+            ok,
+            "seed {seed}: responder followed the move: {:?}",
+            names(&sim.resp_events)
+        );
         assert_eq!(sim.ini.child_spis(), children, "same Child SAs");
         assert_eq!(sim.ini.spis(), spis, "same IKE SA");
-        assert_eq!(Sim::child_ups(&sim.ini_events).len(), 1, "no new sign-in, no new Child SA");
-        assert!(sim.resp_events.iter().any(|e| matches!(e, Event::EndpointsChanged { remote, .. } if *remote == new)));
+        assert_eq!(
+            Sim::child_ups(&sim.ini_events).len(),
+            1,
+            "no new sign-in, no new Child SA"
+        );
+        assert!(sim
+            .resp_events
+            .iter()
+            .any(|e| matches!(e, Event::EndpointsChanged { remote, .. } if *remote == new)));
         // The SA keeps working on the new path: a Child SA rekey completes there.
         let now = sim.now;
         sim.ini.rekey_child(now, children[0]);
-        assert!(sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events).len() == 2 && s.ini.child_spis().len() == 1), "seed {seed}");
+        assert!(
+            sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events)
+                .len()
+                == 2
+                && s.ini.child_spis().len() == 1),
+            "seed {seed}"
+        );
     }
 }
 
@@ -839,6 +880,240 @@ fn migrate_without_mobike_is_refused() {
     let mut sim = Sim::new(c, r, CLEAN, 33);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
     let now = sim.now;
-    assert!(!sim.ini.migrate(now, addr("203.0.113.2:500")), "caller must reconnect instead");
-    assert_eq!(sim.ini.endpoints().0, addr("198.51.100.2:500"), "no NAT, no MOBIKE: IKE stays on 500");
+    assert!(
+        !sim.ini.migrate(now, addr("203.0.113.2:500")),
+        "caller must reconnect instead"
+    );
+    assert_eq!(
+        sim.ini.endpoints().0,
+        addr("198.51.100.2:500"),
+        "no NAT, no MOBIKE: IKE stays on 500"
+    );
+}
+
+fn state(s: &Sim) -> String {
+    let r = s.resp.session(1).unwrap();
+    format!(
+        "ini: spis {:?} local {:?} idle {} children {:?}\nresp: spis {:?} local {:?} idle {} children {:?}",
+        s.ini.spis(), s.ini.local_spis(), s.ini.is_idle(), s.ini.child_spis(), r.spis(), r.local_spis(), r.is_idle(), r.child_spis()
+    )
+}
+
+/// Both sides idle with exactly one IKE SA and one Child SA, and they agree.
+fn settled(s: &Sim) -> bool {
+    let Some(r) = s.resp.session(1) else {
+        return false;
+    };
+    s.ini.is_idle()
+        && r.is_idle()
+        && s.ini.local_spis().len() == 1
+        && r.local_spis().len() == 1
+        && s.ini.spis() == r.spis()
+        && s.ini.child_spis().len() == 1
+        && r.child_spis().len() == 1
+}
+
+#[test]
+fn simultaneous_child_rekeys_leave_one_child() {
+    for seed in 40..52u64 {
+        let link = if seed % 2 == 0 { CLEAN } else { BAD };
+        let mut sim = establish(SUITES[0].0, SUITES[0].1, link, seed);
+        let (ci, cr) = (
+            sim.ini.child_spis()[0],
+            sim.resp.session(1).unwrap().child_spis()[0],
+        );
+        let now = sim.now;
+        sim.ini.rekey_child(now, ci);
+        sim.resp.with_session(1, |s| s.rekey_child(now, cr));
+        assert!(
+            sim.run_until(Duration::from_secs(300), |s| settled(s)
+                && Sim::child_ups(&s.ini_events).len() >= 2),
+            "seed {seed}: ini {:?} resp {:?}",
+            names(&sim.ini_events),
+            names(&sim.resp_events)
+        );
+        // The survivor is the same SA on both sides, and it is new.
+        let (i, r) = (
+            sim.ini.child_spis()[0],
+            sim.resp.session(1).unwrap().child_spis()[0],
+        );
+        assert_ne!(i, ci);
+        let ui = Sim::child_ups(&sim.ini_events)
+            .into_iter()
+            .find(|c| c.spi_in == i)
+            .unwrap();
+        let ur = Sim::child_ups(&sim.resp_events)
+            .into_iter()
+            .find(|c| c.spi_in == r)
+            .unwrap();
+        assert_children_match(ui, ur);
+    }
+}
+
+#[test]
+fn simultaneous_ike_rekeys_leave_one_ike_sa() {
+    let seeds: Vec<u64> = match std::env::var("IBEX_SIM_SEED") {
+        Ok(v) => vec![v.parse().unwrap()],
+        Err(_) => (60..72).collect(),
+    };
+    for seed in seeds {
+        let link = if seed % 2 == 0 { CLEAN } else { BAD };
+        let mut sim = establish(SUITES[1].0, SUITES[1].1, link, seed);
+        let before = sim.ini.spis();
+        let now = sim.now;
+        sim.ini.rekey_ike(now);
+        sim.resp.with_session(1, |s| s.rekey_ike(now));
+        assert!(
+            sim.run_until(Duration::from_secs(300), |s| settled(s)
+                && s.ini.spis() != before),
+            "seed {seed}: ini {:?} resp {:?}\n{}",
+            names(&sim.ini_events),
+            names(&sim.resp_events),
+            state(&sim)
+        );
+        // The surviving SA works: a Child SA rekey and a clean close over it.
+        let c = sim.ini.child_spis()[0];
+        let now = sim.now;
+        sim.ini.rekey_child(now, c);
+        assert!(
+            sim.run_until(Duration::from_secs(300), |s| settled(s)
+                && s.ini.child_spis()[0] != c),
+            "seed {seed}"
+        );
+        let now = sim.now;
+        sim.ini.close(now);
+        assert!(
+            sim.run_until(Duration::from_secs(300), |s| s.ini.state() == State::Closed
+                && s.resp.session_ids().is_empty()),
+            "seed {seed}"
+        );
+        assert!(sim
+            .ini_events
+            .contains(&Event::Closed(CloseReason::LocalClose)));
+    }
+}
+
+/// A CA and certificates for both sides, made with rcgen.
+fn cert_configs(
+    ike: &str,
+    esp: &str,
+    gw_alg: &'static rcgen::SignatureAlgorithm,
+    cli_alg: &'static rcgen::SignatureAlgorithm,
+) -> (Config, ResponderConfig) {
+    use ibex_ike::auth::{CertCredential, TrustAnchors};
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType,
+    };
+    let mut ca_params = CertificateParams::default();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Ibex Simulation CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(
+        ca_params,
+        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap(),
+    )
+    .unwrap();
+    let leaf = |name: &str, alg: &'static rcgen::SignatureAlgorithm| {
+        let key = KeyPair::generate_for(alg).unwrap();
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, name);
+        p.subject_alt_names = vec![SanType::DnsName(name.try_into().unwrap())];
+        let cert = p.signed_by(&key, &ca).unwrap();
+        CertCredential::from_der(vec![cert.der().to_vec()], &key.serialize_der()).unwrap()
+    };
+    let anchors = TrustAnchors::from_der(vec![ca.der().to_vec()]).unwrap();
+    let (mut c, mut r) = configs(ike, esp);
+    c.local_auth = LocalAuth::Certificate(leaf("client.ibex.test", cli_alg));
+    c.peer_auth = Some(PeerAuth::Certificate(anchors.clone()));
+    r.base.local_auth = LocalAuth::Certificate(leaf("gw.ibex.test", gw_alg));
+    r.peers = vec![PeerEntry {
+        id: Identity::parse("client.ibex.test"),
+        auth: PeerAuth::Certificate(anchors),
+    }];
+    (c, r)
+}
+
+#[test]
+fn certificate_authentication() {
+    let algs: [(
+        &'static rcgen::SignatureAlgorithm,
+        &'static rcgen::SignatureAlgorithm,
+    ); 3] = [
+        (
+            &rcgen::PKCS_ECDSA_P256_SHA256,
+            &rcgen::PKCS_ECDSA_P384_SHA384,
+        ),
+        (&rcgen::PKCS_ECDSA_P384_SHA384, &rcgen::PKCS_ED25519),
+        (&rcgen::PKCS_ED25519, &rcgen::PKCS_ECDSA_P256_SHA256),
+    ];
+    for (i, (gw, cli)) in algs.into_iter().enumerate() {
+        let (ike, esp) = SUITES[i];
+        let (c, r) = cert_configs(ike, esp, gw, cli);
+        let mut sim = Sim::new(c, r, CLEAN, 80 + i as u64);
+        assert!(
+            sim.run_until(Duration::from_secs(30), |s| s.established()),
+            "{i}: {:?}",
+            names(&sim.ini_events)
+        );
+        assert_children_match(
+            Sim::child_ups(&sim.ini_events)[0],
+            Sim::child_ups(&sim.resp_events)[0],
+        );
+    }
+}
+
+#[test]
+fn certificate_for_another_identity_is_refused() {
+    let (mut c, r) = cert_configs(
+        SUITES[0].0,
+        SUITES[0].1,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+    );
+    c.remote_id = None;
+    let mut r = r;
+    // The gateway claims an identity its certificate does not carry.
+    r.base.local_id = Identity::parse("other.ibex.test");
+    let mut sim = Sim::new(c, r, CLEAN, 90);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    match sim.ini_events.last() {
+        Some(Event::Closed(CloseReason::AuthenticationFailed(why))) => {
+            assert!(why.contains("other.ibex.test"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(Sim::child_ups(&sim.ini_events).is_empty());
+}
+
+#[test]
+fn certificate_from_an_unknown_ca_is_refused() {
+    let (c, _) = cert_configs(
+        SUITES[0].0,
+        SUITES[0].1,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+    );
+    // The responder trusts a different CA than the one that issued the client's certificate.
+    let (_, r) = cert_configs(
+        SUITES[0].0,
+        SUITES[0].1,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+    );
+    let mut sim = Sim::new(c, r, CLEAN, 91);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(
+        matches!(
+            sim.ini_events.last(),
+            Some(Event::Closed(CloseReason::AuthenticationFailed(_)))
+        ),
+        "{:?}",
+        sim.ini_events
+    );
+    assert!(sim
+        .resp_events
+        .iter()
+        .any(|e| matches!(e, Event::Closed(CloseReason::AuthenticationFailed(_)))));
+    assert!(sim.resp.session_ids().is_empty());
 }

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ibex_ike::auth::{CertCredential, TrustAnchors};
 use ibex_ike::crypto::{Secret, SystemRandom};
 use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
@@ -96,15 +97,31 @@ fn ts_text(ts: &[TrafficSelector]) -> String {
         .join(",")
 }
 
-fn build_config(d: &DriverConfig) -> Config {
-    let auth = match &d.auth {
-        AuthConfig::Psk { psk } => LocalAuth::Psk(Secret::from_slice(psk.as_bytes())),
-        AuthConfig::Cert { .. } => {
-            fail("certificate authentication is not supported by this build yet")
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| fail(format!("{path}: {e}")))
+}
+
+/// Our credential and what the peer must present.
+fn credentials(auth: &AuthConfig) -> (LocalAuth, PeerAuth) {
+    match auth {
+        AuthConfig::Psk { psk } => (
+            LocalAuth::Psk(Secret::from_slice(psk.as_bytes())),
+            PeerAuth::Psk(Secret::from_slice(psk.as_bytes())),
+        ),
+        AuthConfig::Cert { cert, key, ca } => {
+            let cred =
+                CertCredential::from_pem(&read(cert), &read(key)).unwrap_or_else(|e| fail(e));
+            let anchors = TrustAnchors::from_pem(&read(ca)).unwrap_or_else(|e| fail(e));
+            (LocalAuth::Certificate(cred), PeerAuth::Certificate(anchors))
         }
-    };
+    }
+}
+
+fn build_config(d: &DriverConfig) -> Config {
+    let (auth, peer_auth) = credentials(&d.auth);
     let mut c = Config::new(Identity::parse(&d.local_id), auth);
     c.remote_id = Some(Identity::parse(&d.remote_id));
+    c.peer_auth = Some(peer_auth);
     c.ike_proposals = d
         .ike_proposals
         .iter()
@@ -185,7 +202,7 @@ fn reader(sock: UdpSocket, local: SocketAddr, tx: mpsc::Sender<(SocketAddr, Sock
 }
 
 enum Engine {
-    Ini(Session),
+    Ini(Box<Session>),
     Resp(Box<Responder>),
 }
 
@@ -263,13 +280,13 @@ fn main() {
             let remote = d
                 .remote
                 .unwrap_or_else(|| fail("initiator needs \"remote\""));
-            Engine::Ini(Session::initiate(
+            Engine::Ini(Box::new(Session::initiate(
                 Arc::new(config),
                 start,
                 l500,
                 SocketAddr::new(remote, 500),
                 Box::new(SystemRandom::new()),
-            ))
+            )))
         }
         "responder" => {
             let pool = d.pool.as_deref().map(|p| {
@@ -282,12 +299,7 @@ fn main() {
                     Ipv4Addr::from(u32::from(b) - 1),
                 )
             });
-            let peer_auth = match &d.auth {
-                AuthConfig::Psk { psk } => PeerAuth::Psk(Secret::from_slice(psk.as_bytes())),
-                AuthConfig::Cert { .. } => {
-                    fail("certificate authentication is not supported by this build yet")
-                }
-            };
+            let (_, peer_auth) = credentials(&d.auth);
             let rc = ResponderConfig {
                 base: config,
                 peers: vec![PeerEntry {

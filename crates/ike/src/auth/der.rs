@@ -46,7 +46,10 @@ impl<'a> Reader<'a> {
 
     /// Reads one element; returns its tag and contents.
     pub(super) fn read_any(&mut self) -> Result<(u8, &'a [u8]), String> {
-        let (&tag, rest) = self.input.split_first().ok_or("truncated: expected another element")?;
+        let (&tag, rest) = self
+            .input
+            .split_first()
+            .ok_or("truncated: expected another element")?;
         if tag & 0x1f == 0x1f {
             return Err(format!("multi-byte tag 0x{tag:02x} is not supported"));
         }
@@ -69,14 +72,19 @@ impl<'a> Reader<'a> {
             if bytes[0] == 0 {
                 return Err("length is not minimally encoded".into());
             }
-            let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             if len < 0x80 {
                 return Err("length is not minimally encoded".into());
             }
             len
         };
         if rest.len() < len {
-            return Err(format!("element of tag 0x{tag:02x} claims {len} bytes, only {} present", rest.len()));
+            return Err(format!(
+                "element of tag 0x{tag:02x} claims {len} bytes, only {} present",
+                rest.len()
+            ));
         }
         let (value, after) = rest.split_at(len);
         self.input = after;
@@ -93,7 +101,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an element of tag `tag` if it comes next.
-    pub(super) fn read_optional(&mut self, tag: u8, what: &str) -> Result<Option<&'a [u8]>, String> {
+    pub(super) fn read_optional(
+        &mut self,
+        tag: u8,
+        what: &str,
+    ) -> Result<Option<&'a [u8]>, String> {
         if self.peek_tag() == Some(tag) {
             self.read(tag, what).map(Some)
         } else {
@@ -106,7 +118,10 @@ impl<'a> Reader<'a> {
         if self.input.is_empty() {
             Ok(())
         } else {
-            Err(format!("{what}: {} unexpected trailing byte(s)", self.input.len()))
+            Err(format!(
+                "{what}: {} unexpected trailing byte(s)",
+                self.input.len()
+            ))
         }
     }
 }
@@ -124,7 +139,9 @@ pub(super) fn unsigned_integer<'a>(value: &'a [u8], what: &str) -> Result<&'a [u
     match value {
         [] => Err(format!("{what}: empty INTEGER")),
         [first, ..] if first & 0x80 != 0 => Err(format!("{what}: negative INTEGER")),
-        [0, second, ..] if second & 0x80 == 0 => Err(format!("{what}: INTEGER is not minimally encoded")),
+        [0, second, ..] if second & 0x80 == 0 => {
+            Err(format!("{what}: INTEGER is not minimally encoded"))
+        }
         [0, rest @ ..] => Ok(rest),
         _ => Ok(value),
     }
@@ -136,7 +153,9 @@ pub(super) fn small_integer(value: &[u8], what: &str) -> Result<u32, String> {
     if magnitude.len() > 4 {
         return Err(format!("{what}: INTEGER too large"));
     }
-    Ok(magnitude.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+    Ok(magnitude
+        .iter()
+        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
 }
 
 /// Appends one element with tag `tag` and contents `value`.
@@ -177,18 +196,21 @@ mod tests {
     #[test]
     fn rejects_non_der() {
         for bad in [
-            &[0x30, 0x80, 0x00, 0x00][..],   // indefinite length
+            &[0x30, 0x80, 0x00, 0x00][..],      // indefinite length
             &[0x30, 0x81, 0x05, 0, 0, 0, 0, 0], // long form for a short length
-            &[0x30, 0x82, 0x00, 0x80],       // leading zero in length
-            &[0x30, 0x05, 0x00],             // truncated
-            &[0x1f, 0x01, 0x00],             // multi-byte tag
-            &[0x30, 0x85, 1, 1, 1, 1, 1],    // length field too long
-            &[0x30],                         // no length
+            &[0x30, 0x82, 0x00, 0x80],          // leading zero in length
+            &[0x30, 0x05, 0x00],                // truncated
+            &[0x1f, 0x01, 0x00],                // multi-byte tag
+            &[0x30, 0x85, 1, 1, 1, 1, 1],       // length field too long
+            &[0x30],                            // no length
             &[],
         ] {
             assert!(read_single(bad, SEQUENCE, "test").is_err(), "{bad:02x?}");
         }
-        assert!(read_single(&[0x30, 0x00, 0x00], SEQUENCE, "test").is_err(), "trailing data");
+        assert!(
+            read_single(&[0x30, 0x00, 0x00], SEQUENCE, "test").is_err(),
+            "trailing data"
+        );
     }
 
     #[test]

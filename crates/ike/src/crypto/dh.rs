@@ -102,8 +102,8 @@ impl DhGroup {
     /// that no valid ECP scalar comes out of a thousand draws.
     pub fn generate(&self, rng: &mut dyn RandomSource) -> DhPrivate {
         let key = match self {
-            Self::Modp2048 => PrivateKey::Modp(modp::generate(Modp::G2048, rng)),
-            Self::Modp3072 => PrivateKey::Modp(modp::generate(Modp::G3072, rng)),
+            Self::Modp2048 => PrivateKey::Modp(Box::new(modp::generate(Modp::G2048, rng))),
+            Self::Modp3072 => PrivateKey::Modp(Box::new(modp::generate(Modp::G3072, rng))),
             Self::Ecp256 => PrivateKey::Ecp256(p256_group::generate(rng)),
             Self::Ecp384 => PrivateKey::Ecp384(p384_group::generate(rng)),
             Self::Ecp521 => PrivateKey::Ecp521(p521_group::generate(rng)),
@@ -122,7 +122,7 @@ impl fmt::Display for DhGroup {
 /// The private half of a key exchange. All variants wipe their secret on
 /// drop; [`fmt::Debug`] shows only the group.
 enum PrivateKey {
-    Modp(modp::Private),
+    Modp(Box<modp::Private>),
     Ecp256(p256_group::Private),
     Ecp384(p384_group::Private),
     Ecp521(p521_group::Private),
@@ -160,8 +160,12 @@ impl DhPrivate {
     /// scalar, or a scalar not below the curve order.
     pub fn from_secret_bytes(group: DhGroup, bytes: &[u8]) -> Result<Self, CryptoError> {
         let key = match group {
-            DhGroup::Modp2048 => modp::from_bytes(Modp::G2048, bytes).map(PrivateKey::Modp),
-            DhGroup::Modp3072 => modp::from_bytes(Modp::G3072, bytes).map(PrivateKey::Modp),
+            DhGroup::Modp2048 => {
+                modp::from_bytes(Modp::G2048, bytes).map(|k| PrivateKey::Modp(Box::new(k)))
+            }
+            DhGroup::Modp3072 => {
+                modp::from_bytes(Modp::G3072, bytes).map(|k| PrivateKey::Modp(Box::new(k)))
+            }
             DhGroup::Ecp256 => p256_group::from_bytes(bytes).map(PrivateKey::Ecp256),
             DhGroup::Ecp384 => p384_group::from_bytes(bytes).map(PrivateKey::Ecp384),
             DhGroup::Ecp521 => p521_group::from_bytes(bytes).map(PrivateKey::Ecp521),

@@ -34,7 +34,7 @@ const AEAD_TAG_LEN: usize = 16;
 /// The key state of one direction of an IKE SA.
 enum Mode {
     Aead {
-        key: aead::LessSafeKey,
+        key: Box<aead::LessSafeKey>,
         salt: Zeroizing<[u8; 4]>,
         /// IV of the next message; `None` until the first `seal`, which
         /// draws a random starting point (see [`SkCipher::seal`]).
@@ -93,7 +93,7 @@ impl SkCipher {
                     <[u8; 4]>::try_from(salt).map_err(|_| CryptoError::InvalidKeyLength)?,
                 );
                 Mode::Aead {
-                    key: aead::LessSafeKey::new(key),
+                    key: Box::new(aead::LessSafeKey::new(key)),
                     salt,
                     next_iv: None,
                 }
@@ -163,6 +163,12 @@ impl SkCipher {
     /// this key (2^64 messages before the counter cycles) and even two
     /// `SkCipher`s mistakenly built from the same key are unlikely to
     /// collide. CBC IVs are drawn from `rng` for every message.
+    ///
+    /// # Panics
+    ///
+    /// Not for any input an IKE message can hold: `ring`'s AEAD sealing only
+    /// fails for plaintexts of 2^36 bytes or more (GCM), and CBC encryption
+    /// cannot fail once [`Self::new`] has checked the key length.
     pub fn seal(
         &mut self,
         rng: &mut dyn RandomSource,

@@ -23,7 +23,13 @@ pub struct Transmit {
 
 impl fmt::Debug for Transmit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Transmit({} -> {}, {} bytes)", self.local, self.remote, self.data.len())
+        write!(
+            f,
+            "Transmit({} -> {}, {} bytes)",
+            self.local,
+            self.remote,
+            self.data.len()
+        )
     }
 }
 
@@ -112,9 +118,17 @@ impl fmt::Display for CloseReason {
         match self {
             CloseReason::LocalClose => write!(f, "closed locally"),
             CloseReason::PeerDeleted => write!(f, "the gateway deleted the connection"),
-            CloseReason::PeerDead => write!(f, "the gateway stopped answering (liveness check failed)"),
-            CloseReason::Timeout => write!(f, "the gateway did not answer; check its address and that UDP 500/4500 are reachable"),
-            CloseReason::NoProposalChosen => write!(f, "no common proposal: the gateway accepts none of the configured algorithms"),
+            CloseReason::PeerDead => {
+                write!(f, "the gateway stopped answering (liveness check failed)")
+            }
+            CloseReason::Timeout => write!(
+                f,
+                "the gateway did not answer; check its address and that UDP 500/4500 are reachable"
+            ),
+            CloseReason::NoProposalChosen => write!(
+                f,
+                "no common proposal: the gateway accepts none of the configured algorithms"
+            ),
             CloseReason::AuthenticationFailed(why) => write!(f, "authentication failed: {why}"),
             CloseReason::PeerError(e) => write!(f, "the peer reported an error: {e}"),
             CloseReason::Protocol(e) => write!(f, "protocol error: {e}"),

@@ -10,9 +10,12 @@ use tracing::{debug, info, warn};
 
 use super::auth::After;
 use super::child::{child_error, ChildRequest};
+use super::collision::RekeyRecord;
 use super::init::{find_notify, notify, NONCE_LEN};
 use super::sa::{IkeSa, Opened};
-use super::{natd, CloseReason, Event, Outstanding, Pending, ResponderCtx, Role, Session, State, Task};
+use super::{
+    natd, CloseReason, Event, Outstanding, Pending, ResponderCtx, Role, Session, Slot, State, Task,
+};
 use crate::crypto::{derive_rekeyed_ike_sa_keys, DhGroup, DhPrivate};
 use crate::message::{Delete, ExchangeType, Header, KeyExchange, NotifyType, Payload, ProtocolId};
 use crate::proposal::{accept_ike, select_ike};
@@ -52,16 +55,24 @@ impl Session {
         spi
     }
 
-    /// Sends a request on the current (or old) IKE SA.
-    fn request(&mut self, now: Instant, exchange: ExchangeType, on_old: bool, payloads: &[Payload], what: Pending) -> bool {
+    /// Sends a request on the current (or a retired) IKE SA.
+    fn request(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeType,
+        on: Slot,
+        payloads: &[Payload],
+        what: Pending,
+    ) -> bool {
         let at = self.fragment_at();
         let rng = self.rng.as_mut();
-        let sa = if on_old { self.old_sa.as_mut() } else { self.sa.as_mut() };
-        let Some(sa) = sa else { return false };
+        let Some(sa) = slot_mut(&mut self.sa, &mut self.retired, on) else {
+            return false;
+        };
         let id = sa.next_request_id;
         sa.next_request_id = sa.next_request_id.wrapping_add(1);
         let packets = sa.protect(rng, exchange, false, id, payloads, at);
-        self.send_request(now, exchange, id, on_old, packets, what);
+        self.send_request(now, exchange, id, on, packets, what);
         true
     }
 
@@ -71,48 +82,122 @@ impl Session {
             return false;
         }
         match task {
-            Task::Liveness => self.request(now, ExchangeType::INFORMATIONAL, false, &[], Pending::Liveness),
+            Task::Liveness => self.request(
+                now,
+                ExchangeType::INFORMATIONAL,
+                Slot::Current,
+                &[],
+                Pending::Liveness,
+            ),
             Task::UpdateAddresses => {
-                let Some(sa) = self.sa.as_ref() else { return false };
+                let Some(sa) = self.sa.as_ref() else {
+                    return false;
+                };
                 let (spi_i, spi_r) = (sa.spi_i, sa.spi_r);
                 let cookie2 = self.random(16);
                 let mut payloads = vec![notify(NotifyType::UPDATE_SA_ADDRESSES, vec![])];
-                let src = if self.config.force_encap { self.random(20) } else { natd::hash(&spi_i, &spi_r, self.local) };
+                let src = if self.config.force_encap {
+                    self.random(20)
+                } else {
+                    natd::hash(&spi_i, &spi_r, self.local)
+                };
                 payloads.push(notify(NotifyType::NAT_DETECTION_SOURCE_IP, src));
-                payloads.push(notify(NotifyType::NAT_DETECTION_DESTINATION_IP, natd::hash(&spi_i, &spi_r, self.remote)));
+                payloads.push(notify(
+                    NotifyType::NAT_DETECTION_DESTINATION_IP,
+                    natd::hash(&spi_i, &spi_r, self.remote),
+                ));
                 payloads.push(notify(NotifyType::COOKIE2, cookie2.clone()));
-                self.request(now, ExchangeType::INFORMATIONAL, false, &payloads, Pending::UpdateAddresses(cookie2))
+                self.request(
+                    now,
+                    ExchangeType::INFORMATIONAL,
+                    Slot::Current,
+                    &payloads,
+                    Pending::UpdateAddresses(cookie2),
+                )
             }
             Task::DeleteIke => {
                 self.state = State::Closing;
-                let del = Payload::Delete(Delete { protocol: ProtocolId::IKE, spi_size: 0, spis: vec![] });
-                self.request(now, ExchangeType::INFORMATIONAL, false, &[del], Pending::DeleteIke)
+                let del = Payload::Delete(Delete {
+                    protocol: ProtocolId::IKE,
+                    spi_size: 0,
+                    spis: vec![],
+                });
+                self.request(
+                    now,
+                    ExchangeType::INFORMATIONAL,
+                    Slot::Current,
+                    &[del],
+                    Pending::DeleteIke,
+                )
             }
-            Task::DeleteOldIke => {
-                let del = Payload::Delete(Delete { protocol: ProtocolId::IKE, spi_size: 0, spis: vec![] });
-                self.request(now, ExchangeType::INFORMATIONAL, true, &[del], Pending::DeleteOldIke)
+            Task::DeleteRetired(spi) => {
+                let del = Payload::Delete(Delete {
+                    protocol: ProtocolId::IKE,
+                    spi_size: 0,
+                    spis: vec![],
+                });
+                self.request(
+                    now,
+                    ExchangeType::INFORMATIONAL,
+                    Slot::Retired(spi),
+                    &[del],
+                    Pending::DeleteRetired(spi),
+                )
             }
             Task::DeleteChild(spi) => {
                 if !self.children.iter().any(|c| c.spi_in == spi) {
                     return false;
                 }
-                let del = Payload::Delete(Delete { protocol: ProtocolId::ESP, spi_size: 4, spis: vec![spi.to_be_bytes().to_vec()] });
-                self.request(now, ExchangeType::INFORMATIONAL, false, &[del], Pending::DeleteChild(spi))
+                let del = Payload::Delete(Delete {
+                    protocol: ProtocolId::ESP,
+                    spi_size: 4,
+                    spis: vec![spi.to_be_bytes().to_vec()],
+                });
+                self.request(
+                    now,
+                    ExchangeType::INFORMATIONAL,
+                    Slot::Current,
+                    &[del],
+                    Pending::DeleteChild(spi),
+                )
             }
             Task::RekeyChild(old) => {
-                let Some(c) = self.children.iter().find(|c| c.spi_in == old) else { return false };
+                let Some(c) = self.children.iter().find(|c| c.spi_in == old) else {
+                    return false;
+                };
                 let (ts_i, ts_r) = (c.ts_local.clone(), c.ts_remote.clone());
-                let group = self.config.esp_proposals.first().and_then(|p| p.dh.first()).copied();
+                let group = self
+                    .config
+                    .esp_proposals
+                    .first()
+                    .and_then(|p| p.dh.first())
+                    .copied();
                 let spi_in = self.new_spi();
                 let n = self.random(NONCE_LEN);
                 let dh = group.map(|g| self.new_dh(g));
-                let req = ChildRequest { spi_in, ts_i, ts_r, want_vip: false, nonce: Some(n), dh, rekey_of: Some(old) };
+                let req = ChildRequest {
+                    spi_in,
+                    ts_i,
+                    ts_r,
+                    want_vip: false,
+                    nonce: Some(n),
+                    dh,
+                    rekey_of: Some(old),
+                };
                 let payloads = req.payloads(&self.config, false);
                 debug!(old = format_args!("{old:08x}"), "rekeying Child SA");
-                self.request(now, ExchangeType::CREATE_CHILD_SA, false, &payloads, Pending::RekeyChild(RekeyChildPending { req }))
+                self.request(
+                    now,
+                    ExchangeType::CREATE_CHILD_SA,
+                    Slot::Current,
+                    &payloads,
+                    Pending::RekeyChild(RekeyChildPending { req }),
+                )
             }
             Task::RekeyIke => {
-                let Some(sa) = self.sa.as_ref() else { return false };
+                let Some(sa) = self.sa.as_ref() else {
+                    return false;
+                };
                 let group = sa.suite.dh;
                 let spi = self.new_ike_spi();
                 let n = self.random(NONCE_LEN);
@@ -124,32 +209,56 @@ impl Session {
                     p.dh.insert(0, group);
                     p.to_proposal(i as u8 + 1, spi.to_vec())
                 });
-                let payloads = vec![Payload::Sa(proposals.collect()), Payload::Nonce(n.clone()), Payload::Ke(KeyExchange { group: group.id(), data: dh.public_value() })];
+                let payloads = vec![
+                    Payload::Sa(proposals.collect()),
+                    Payload::Nonce(n.clone()),
+                    Payload::Ke(KeyExchange {
+                        group: group.id(),
+                        data: dh.public_value(),
+                    }),
+                ];
                 debug!("rekeying IKE SA");
-                self.request(now, ExchangeType::CREATE_CHILD_SA, false, &payloads, Pending::RekeyIke(RekeyIkePending { spi, nonce: n, dh }))
+                self.request(
+                    now,
+                    ExchangeType::CREATE_CHILD_SA,
+                    Slot::Current,
+                    &payloads,
+                    Pending::RekeyIke(RekeyIkePending { spi, nonce: n, dh }),
+                )
             }
         }
     }
 
     /// Handles a protected (non-IKE_SA_INIT) message.
-    pub(super) fn handle_protected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, header: &Header, data: &[u8], ctx: Option<ResponderCtx<'_>>) {
-        let matches = |sa: &Option<IkeSa>| sa.as_ref().is_some_and(|s| s.spi_i == header.spi_i && s.spi_r == header.spi_r);
-        let on_old = if matches(&self.sa) {
-            false
-        } else if matches(&self.old_sa) {
-            true
+    pub(super) fn handle_protected(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        header: &Header,
+        data: &[u8],
+        ctx: Option<ResponderCtx<'_>>,
+    ) {
+        let matches = |s: &IkeSa| s.spi_i == header.spi_i && s.spi_r == header.spi_r;
+        let slot = if self.sa.as_ref().is_some_and(matches) {
+            Slot::Current
+        } else if let Some(r) = self.retired.iter().find(|s| matches(s)) {
+            Slot::Retired(r.local_spi())
         } else {
             debug!("message for an unknown IKE SA; dropped");
             return;
         };
-        let sa = if on_old { self.old_sa.as_mut() } else { self.sa.as_mut() };
-        let Some(sa) = sa else { return };
+        let Some(sa) = slot_mut(&mut self.sa, &mut self.retired, slot) else {
+            return;
+        };
         // The I flag must name the peer's role in this SA.
         if header.flags.is_initiator() == sa.initiator {
             return;
         }
         if header.flags.is_response() {
-            let ok = self.outstanding.as_ref().is_some_and(|o| o.message_id == header.message_id && o.on_old == on_old && o.exchange == header.exchange);
+            let ok = self.outstanding.as_ref().is_some_and(|o| {
+                o.message_id == header.message_id && o.on == slot && o.exchange == header.exchange
+            });
             if !ok {
                 return;
             }
@@ -162,21 +271,33 @@ impl Session {
                 }
             };
             self.last_heard = now;
-            let Some(o) = self.outstanding.take() else { return };
+            let Some(o) = self.outstanding.take() else {
+                return;
+            };
             self.handle_response(now, o, payloads);
             return;
         }
         // A request from the peer.
         if let Some((id, packets)) = &sa.cached_response {
-            if header.message_id == *id && header.message_id.wrapping_add(1) == sa.next_peer_id && !is_later_fragment(data) {
-                debug!(message_id = id, "retransmitted request: resending cached response");
+            if header.message_id == *id
+                && header.message_id.wrapping_add(1) == sa.next_peer_id
+                && !is_later_fragment(data)
+            {
+                debug!(
+                    message_id = id,
+                    "retransmitted request: resending cached response"
+                );
                 let packets = packets.clone();
                 self.send_response_to(local, remote, packets);
                 return;
             }
         }
         if header.message_id != sa.next_peer_id {
-            debug!(got = header.message_id, want = sa.next_peer_id, "unexpected message ID; dropped");
+            debug!(
+                got = header.message_id,
+                want = sa.next_peer_id,
+                "unexpected message ID; dropped"
+            );
             return;
         }
         let payloads = match sa.unprotect(data) {
@@ -192,18 +313,23 @@ impl Session {
             // IKE_AUTH may arrive on port 4500 after the NAT-T switch.
             self.local = local;
             self.remote = remote;
-        } else if (self.nat_remote || self.nat_local) && remote != self.remote && self.role == Role::Responder {
+        } else if (self.nat_remote || self.nat_local)
+            && remote != self.remote
+            && self.role == Role::Responder
+        {
             // RFC 7296 2.23: follow the peer's NAT mapping on authenticated requests.
             info!(old = %self.remote, new = %remote, "peer address changed (NAT)");
             self.local = local;
             self.remote = remote;
-            self.events.push_back(Event::EndpointsChanged { local, remote });
+            self.events
+                .push_back(Event::EndpointsChanged { local, remote });
         }
-        let (out, after) = self.respond(header.exchange, &payloads, on_old, local, remote, ctx);
+        let (out, after) = self.respond(header.exchange, &payloads, slot, local, remote, ctx);
         let at = self.fragment_at();
         let rng = self.rng.as_mut();
-        let sa = if on_old { self.old_sa.as_mut() } else { self.sa.as_mut() };
-        let Some(sa) = sa else { return };
+        let Some(sa) = slot_mut(&mut self.sa, &mut self.retired, slot) else {
+            return;
+        };
         let packets = sa.protect(rng, header.exchange, true, header.message_id, &out, at);
         sa.cached_response = Some((header.message_id, packets.clone()));
         sa.next_peer_id = sa.next_peer_id.wrapping_add(1);
@@ -215,95 +341,377 @@ impl Session {
         match after {
             After::Nothing => {}
             After::Close(reason) => self.finish(reason),
-            After::DropOld => self.old_sa = None,
-            After::SwapIke(new) => {
-                let old = self.sa.replace(*new);
-                self.old_sa = old;
+            After::DropRetired(spi) => {
+                self.retired.retain(|s| s.local_spi() != spi);
+                self.ike_rekeys.forget(spi);
+                self.tasks.retain(|t| *t != Task::DeleteRetired(spi));
+                if self
+                    .outstanding
+                    .as_ref()
+                    .is_some_and(|o| o.on == Slot::Retired(spi))
+                {
+                    self.outstanding = None;
+                }
+            }
+            After::AdoptPeerRekey(candidate) => {
+                // RFC 7296 2.25.2: the peer finished its rekey and deleted the
+                // old SA; our own rekey of it is forgotten.
+                let Some(pos) = self.retired.iter().position(|s| s.local_spi() == candidate) else {
+                    return;
+                };
+                let new = self.retired.remove(pos);
+                if self
+                    .outstanding
+                    .as_ref()
+                    .is_some_and(|o| o.on == Slot::Current)
+                {
+                    self.outstanding = None;
+                }
+                if let Some(old) = self.sa.replace(new) {
+                    self.ike_rekeys.forget(old.local_spi());
+                }
+                info!("the peer completed its IKE rekey and deleted the old SA; using its new SA");
                 self.emit_ike_up(true);
             }
+            After::PeerRekeyedIke(new, slot, ni, nr) => self.peer_rekeyed_ike(*new, slot, ni, nr),
         }
     }
 
-    fn respond(&mut self, exchange: ExchangeType, payloads: &[Payload], on_old: bool, local: SocketAddr, remote: SocketAddr, ctx: Option<ResponderCtx<'_>>) -> (Vec<Payload>, After) {
+    /// The peer rekeyed the IKE SA in `slot`; resolves a collision with our
+    /// own rekey of the same SA (RFC 7296 2.8.2, 2.25.2).
+    fn peer_rekeyed_ike(&mut self, new: IkeSa, slot: Slot, ni: Vec<u8>, nr: Vec<u8>) {
+        let Some(old_spi) = slot_mut(&mut self.sa, &mut self.retired, slot).map(|s| s.local_spi())
+        else {
+            return;
+        };
+        let theirs = RekeyRecord {
+            old: old_spi,
+            new: new.local_spi(),
+            ni,
+            nr,
+            ours: false,
+        };
+        let ours_in_flight = self
+            .outstanding
+            .as_ref()
+            .is_some_and(|o| o.on == slot && matches!(o.what, Pending::RekeyIke(_)));
+        if ours_in_flight {
+            // Keep the new SA aside until our own exchange tells which survives.
+            debug!("IKE rekey collision: waiting for our own rekey to complete");
+            self.ike_rekeys.record(theirs);
+            self.retire(new);
+            return;
+        }
+        match self.ike_rekeys.record(theirs.clone()) {
+            Some(ours) if ours.is_redundant_against(&theirs) => {
+                info!("IKE rekey collision: our new IKE SA has the lowest nonce; deleting it");
+                if let Some(spi) = self.replace_current(new) {
+                    self.tasks.retain(|t| *t != Task::DeleteRetired(old_spi));
+                    self.tasks.push_back(Task::DeleteRetired(spi));
+                }
+                self.emit_ike_up(true);
+            }
+            Some(_) => {
+                info!("IKE rekey collision: the peer's new IKE SA has the lowest nonce; the peer deletes it");
+                self.retire(new);
+            }
+            None if slot == Slot::Current => {
+                self.replace_current(new);
+                self.emit_ike_up(true);
+            }
+            None => self.retire(new),
+        }
+    }
+
+    /// Our rekey of the IKE SA `old_spi` completed with `new`.
+    fn our_ike_rekey_done(&mut self, new: IkeSa, old_spi: [u8; 8], ni: Vec<u8>, nr: Vec<u8>) {
+        let ours = RekeyRecord {
+            old: old_spi,
+            new: new.local_spi(),
+            ni,
+            nr,
+            ours: true,
+        };
+        match self.ike_rekeys.record(ours.clone()) {
+            Some(theirs) => {
+                let b = self
+                    .retired
+                    .iter()
+                    .position(|s| s.local_spi() == theirs.new)
+                    .map(|pos| self.retired.remove(pos));
+                // The peer may already have deleted its redundant SA.
+                let b = match b {
+                    Some(b) if ours.is_redundant_against(&theirs) => b,
+                    b => {
+                        info!("IKE rekey collision: the peer's new IKE SA has the lowest nonce; the peer deletes it");
+                        if let Some(b) = b {
+                            self.retire(b);
+                        }
+                        self.replace_current(new);
+                        self.tasks.push_front(Task::DeleteRetired(old_spi));
+                        self.emit_ike_up(true);
+                        return;
+                    }
+                };
+                {
+                    info!("IKE rekey collision: our new IKE SA has the lowest nonce; deleting it");
+                    let a_spi = new.local_spi();
+                    self.retire(new);
+                    self.replace_current(b);
+                    self.tasks.push_front(Task::DeleteRetired(a_spi));
+                }
+            }
+            None => {
+                self.replace_current(new);
+                self.tasks.push_front(Task::DeleteRetired(old_spi));
+            }
+        }
+        self.emit_ike_up(true);
+    }
+
+    fn respond(
+        &mut self,
+        exchange: ExchangeType,
+        payloads: &[Payload],
+        slot: Slot,
+        local: SocketAddr,
+        remote: SocketAddr,
+        ctx: Option<ResponderCtx<'_>>,
+    ) -> (Vec<Payload>, After) {
         match exchange {
-            ExchangeType::IKE_AUTH if self.role == Role::Responder && self.state == State::Auth => self.respond_auth(payloads, ctx),
-            ExchangeType::CREATE_CHILD_SA if self.state == State::Established && !on_old => self.respond_create_child(payloads),
-            ExchangeType::INFORMATIONAL => self.respond_informational(payloads, on_old, local, remote),
-            _ => (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing),
+            ExchangeType::IKE_AUTH if self.role == Role::Responder && self.state == State::Auth => {
+                self.respond_auth(payloads, ctx)
+            }
+            ExchangeType::CREATE_CHILD_SA if self.state == State::Established => {
+                self.respond_create_child(payloads, slot)
+            }
+            ExchangeType::CREATE_CHILD_SA if self.state == State::Closing => (
+                vec![notify(NotifyType::TEMPORARY_FAILURE, vec![])],
+                After::Nothing,
+            ),
+            ExchangeType::INFORMATIONAL => {
+                self.respond_informational(payloads, slot, local, remote)
+            }
+            _ => (
+                vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
+                After::Nothing,
+            ),
         }
     }
 
-    fn respond_create_child(&mut self, payloads: &[Payload]) -> (Vec<Payload>, After) {
+    fn respond_create_child(&mut self, payloads: &[Payload], slot: Slot) -> (Vec<Payload>, After) {
         let Some(ni) = nonce(payloads) else {
-            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+            return (
+                vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
+                After::Nothing,
+            );
         };
         let ike_sa = payloads.iter().find_map(|p| match p {
             Payload::Sa(s) if s.iter().any(|p| p.protocol == ProtocolId::IKE) => Some(s.clone()),
             _ => None,
         });
         if let Some(proposals) = ike_sa {
-            return self.respond_rekey_ike(payloads, &proposals, ni);
+            return self.respond_rekey_ike(payloads, &proposals, ni, slot);
         }
         let rekey = find_notify(payloads, NotifyType::REKEY_SA).cloned();
         let Some(rekey) = rekey else {
             // Additional Child SAs beyond the first are not offered.
-            return (vec![notify(NotifyType::NO_ADDITIONAL_SAS, vec![])], After::Nothing);
+            return (
+                vec![notify(NotifyType::NO_ADDITIONAL_SAS, vec![])],
+                After::Nothing,
+            );
         };
-        let old_out = <[u8; 4]>::try_from(rekey.spi.as_slice()).ok().map(u32::from_be_bytes);
-        if !old_out.is_some_and(|s| self.children.iter().any(|c| c.spi_out == s)) {
+        let old_out = <[u8; 4]>::try_from(rekey.spi.as_slice())
+            .ok()
+            .map(u32::from_be_bytes);
+        let old = old_out
+            .and_then(|s| self.children.iter().find(|c| c.spi_out == s))
+            .map(|c| c.spi_in);
+        let deleting = old.is_some_and(|o| {
+            self.outstanding
+                .as_ref()
+                .is_some_and(|x| matches!(x.what, Pending::DeleteChild(d) if d == o))
+        });
+        if deleting {
+            // RFC 7296 2.25.1: a rekey of a Child SA we are closing.
+            return (
+                vec![notify(NotifyType::TEMPORARY_FAILURE, vec![])],
+                After::Nothing,
+            );
+        }
+        let Some(old) = old else {
             let mut n = notify(NotifyType::CHILD_SA_NOT_FOUND, vec![]);
             if let Payload::Notify(x) = &mut n {
                 x.protocol = ProtocolId::ESP;
                 x.spi = rekey.spi.clone();
             }
             return (vec![n], After::Nothing);
-        }
+        };
         let nr = self.random(NONCE_LEN);
+        let before = self.children.len();
         let mut out = self.respond_child(payloads, &ni, &nr, None, false);
         if out.iter().any(|p| matches!(p, Payload::Sa(_))) {
-            out.push(Payload::Nonce(nr));
+            out.push(Payload::Nonce(nr.clone()));
+        }
+        if self.children.len() > before {
+            let new = self.children[self.children.len() - 1].spi_in;
+            self.peer_rekeyed_child(old, new, ni, nr);
         }
         (out, After::Nothing)
     }
 
-    fn respond_rekey_ike(&mut self, payloads: &[Payload], proposals: &[crate::message::Proposal], ni: Vec<u8>) -> (Vec<Payload>, After) {
+    /// The peer rekeyed Child SA `old` into `new`; resolves a collision with
+    /// our own rekey of it (RFC 7296 2.8.1, 2.25.1).
+    fn peer_rekeyed_child(&mut self, old: u32, new: u32, ni: Vec<u8>, nr: Vec<u8>) {
+        let theirs = RekeyRecord {
+            old,
+            new,
+            ni,
+            nr,
+            ours: false,
+        };
+        let ours_in_flight = self
+            .outstanding
+            .as_ref()
+            .is_some_and(|o| matches!(&o.what, Pending::RekeyChild(p) if p.old() == Some(old)));
+        if ours_in_flight {
+            debug!("Child SA rekey collision: waiting for our own rekey to complete");
+            self.child_rekeys.record(theirs);
+            return;
+        }
+        if let Some(ours) = self.child_rekeys.record(theirs.clone()) {
+            if ours.is_redundant_against(&theirs) {
+                info!("Child SA rekey collision: ours has the lowest nonce; deleting it");
+                self.tasks.retain(|t| *t != Task::DeleteChild(old));
+                self.tasks.push_back(Task::DeleteChild(ours.new));
+            }
+        }
+    }
+
+    /// Our rekey of Child SA `old` created `new`.
+    fn our_child_rekey_done(&mut self, old: u32, new: u32, ni: Vec<u8>, nr: Vec<u8>) {
+        let ours = RekeyRecord {
+            old,
+            new,
+            ni,
+            nr,
+            ours: true,
+        };
+        match self.child_rekeys.record(ours.clone()) {
+            Some(theirs) if ours.is_redundant_against(&theirs) => {
+                info!("Child SA rekey collision: ours has the lowest nonce; deleting it");
+                self.tasks.push_front(Task::DeleteChild(new));
+            }
+            Some(_) => {
+                info!("Child SA rekey collision: the peer's has the lowest nonce; the peer deletes it");
+                self.tasks.push_front(Task::DeleteChild(old));
+            }
+            None => self.tasks.push_front(Task::DeleteChild(old)),
+        }
+    }
+
+    fn respond_rekey_ike(
+        &mut self,
+        payloads: &[Payload],
+        proposals: &[crate::message::Proposal],
+        ni: Vec<u8>,
+        slot: Slot,
+    ) -> (Vec<Payload>, After) {
         let Some(k) = ke(payloads).cloned() else {
-            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+            return (
+                vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
+                After::Nothing,
+            );
         };
         let spi_r = self.new_ike_spi();
-        let Some((suite, reply)) = select_ike(&self.config.ike_proposals, proposals, DhGroup::from_id(k.group), spi_r.to_vec()) else {
-            return (vec![notify(NotifyType::NO_PROPOSAL_CHOSEN, vec![])], After::Nothing);
+        let Some((suite, reply)) = select_ike(
+            &self.config.ike_proposals,
+            proposals,
+            DhGroup::from_id(k.group),
+            spi_r.to_vec(),
+        ) else {
+            return (
+                vec![notify(NotifyType::NO_PROPOSAL_CHOSEN, vec![])],
+                After::Nothing,
+            );
         };
         if suite.dh.id() != k.group {
-            return (vec![notify(NotifyType::INVALID_KE_PAYLOAD, suite.dh.id().to_be_bytes().to_vec())], After::Nothing);
+            return (
+                vec![notify(
+                    NotifyType::INVALID_KE_PAYLOAD,
+                    suite.dh.id().to_be_bytes().to_vec(),
+                )],
+                After::Nothing,
+            );
         }
-        let Some(spi_i) = proposals.iter().find(|p| p.num == reply.num).and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok()) else {
-            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+        let Some(spi_i) = proposals
+            .iter()
+            .find(|p| p.num == reply.num)
+            .and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok())
+        else {
+            return (
+                vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
+                After::Nothing,
+            );
         };
         let dh = self.new_dh(suite.dh);
         let Ok(g_ir) = dh.shared_secret(&k.data) else {
-            return (vec![notify(NotifyType::INVALID_SYNTAX, vec![])], After::Nothing);
+            return (
+                vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
+                After::Nothing,
+            );
         };
         let nr = self.random(NONCE_LEN);
-        let Some(old) = self.sa.as_ref() else { return (vec![], After::Nothing) };
-        let keys = derive_rekeyed_ike_sa_keys(old.suite.prf, &old.keys.sk_d, &suite, &ni, &nr, &g_ir, &spi_i, &spi_r);
+        let Some(old) = slot_mut(&mut self.sa, &mut self.retired, slot) else {
+            return (vec![], After::Nothing);
+        };
+        let keys = derive_rekeyed_ike_sa_keys(
+            old.suite.prf,
+            &old.keys.sk_d,
+            &suite,
+            &ni,
+            &nr,
+            &g_ir,
+            &spi_i,
+            &spi_r,
+        );
         let Ok(new) = IkeSa::new(spi_i, spi_r, false, suite, keys) else {
-            return (vec![notify(NotifyType::NO_PROPOSAL_CHOSEN, vec![])], After::Nothing);
+            return (
+                vec![notify(NotifyType::NO_PROPOSAL_CHOSEN, vec![])],
+                After::Nothing,
+            );
         };
         self.emit_ike_keylog(&new);
         info!(suite = %suite.name(), "IKE SA rekeyed by the peer");
-        let out = vec![Payload::Sa(vec![reply]), Payload::Nonce(nr), Payload::Ke(KeyExchange { group: suite.dh.id(), data: dh.public_value() })];
-        (out, After::SwapIke(Box::new(new)))
+        let out = vec![
+            Payload::Sa(vec![reply]),
+            Payload::Nonce(nr.clone()),
+            Payload::Ke(KeyExchange {
+                group: suite.dh.id(),
+                data: dh.public_value(),
+            }),
+        ];
+        (out, After::PeerRekeyedIke(Box::new(new), slot, ni, nr))
     }
 
-    fn respond_informational(&mut self, payloads: &[Payload], on_old: bool, local: SocketAddr, remote: SocketAddr) -> (Vec<Payload>, After) {
+    fn respond_informational(
+        &mut self,
+        payloads: &[Payload],
+        slot: Slot,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> (Vec<Payload>, After) {
         let mut out = Vec::new();
         for p in payloads {
             let Payload::Delete(d) = p else { continue };
             if d.protocol == ProtocolId::IKE {
-                if on_old {
-                    debug!("peer deleted the rekeyed IKE SA");
-                    return (vec![], After::DropOld);
+                if let Slot::Retired(spi) = slot {
+                    debug!("peer deleted a rekeyed IKE SA");
+                    return (vec![], After::DropRetired(spi));
+                }
+                let current = self.sa.as_ref().map(|s| s.local_spi());
+                if let Some(candidate) = current.and_then(|c| self.ike_rekeys.theirs_of(c)) {
+                    return (vec![], After::AdoptPeerRekey(candidate));
                 }
                 info!("peer deleted the IKE SA");
                 return (vec![], After::Close(CloseReason::PeerDeleted));
@@ -311,17 +719,29 @@ impl Session {
             if d.protocol == ProtocolId::ESP && d.spi_size == 4 {
                 let mut ours = Vec::new();
                 for spi in &d.spis {
-                    let Ok(b) = <[u8; 4]>::try_from(spi.as_slice()) else { continue };
+                    let Ok(b) = <[u8; 4]>::try_from(spi.as_slice()) else {
+                        continue;
+                    };
                     let out_spi = u32::from_be_bytes(b);
                     if let Some(pos) = self.children.iter().position(|c| c.spi_out == out_spi) {
                         let c = self.children.remove(pos);
-                        debug!(spi_in = format_args!("{:08x}", c.spi_in), "peer deleted Child SA");
-                        self.events.push_back(Event::ChildDown { spi_in: c.spi_in, spi_out: c.spi_out });
+                        debug!(
+                            spi_in = format_args!("{:08x}", c.spi_in),
+                            "peer deleted Child SA"
+                        );
+                        self.events.push_back(Event::ChildDown {
+                            spi_in: c.spi_in,
+                            spi_out: c.spi_out,
+                        });
                         ours.push(c.spi_in.to_be_bytes().to_vec());
                     }
                 }
                 if !ours.is_empty() {
-                    out.push(Payload::Delete(Delete { protocol: ProtocolId::ESP, spi_size: 4, spis: ours }));
+                    out.push(Payload::Delete(Delete {
+                        protocol: ProtocolId::ESP,
+                        spi_size: 4,
+                        spis: ours,
+                    }));
                 }
             }
         }
@@ -330,18 +750,29 @@ impl Session {
             self.local = local;
             self.remote = remote;
             if let Some(sa) = self.sa.as_ref() {
-                if let Some((nat_local, nat_remote)) = super::init::detect_nat(payloads, &sa.spi_i, &sa.spi_r, local, remote) {
+                if let Some((nat_local, nat_remote)) =
+                    super::init::detect_nat(payloads, &sa.spi_i, &sa.spi_r, local, remote)
+                {
                     self.nat_local = nat_local || self.config.force_encap;
                     self.nat_remote = nat_remote;
                 }
             }
-            self.events.push_back(Event::EndpointsChanged { local, remote });
+            self.events
+                .push_back(Event::EndpointsChanged { local, remote });
             if let Some(sa) = self.sa.as_ref() {
-                out.push(notify(NotifyType::NAT_DETECTION_SOURCE_IP, natd::hash(&sa.spi_i, &sa.spi_r, local)));
-                out.push(notify(NotifyType::NAT_DETECTION_DESTINATION_IP, natd::hash(&sa.spi_i, &sa.spi_r, remote)));
+                out.push(notify(
+                    NotifyType::NAT_DETECTION_SOURCE_IP,
+                    natd::hash(&sa.spi_i, &sa.spi_r, local),
+                ));
+                out.push(notify(
+                    NotifyType::NAT_DETECTION_DESTINATION_IP,
+                    natd::hash(&sa.spi_i, &sa.spi_r, remote),
+                ));
             }
         }
-        if let Some(c2) = find_notify(payloads, NotifyType::COOKIE2).filter(|c| (8..=64).contains(&c.data.len())) {
+        if let Some(c2) =
+            find_notify(payloads, NotifyType::COOKIE2).filter(|c| (8..=64).contains(&c.data.len()))
+        {
             out.push(notify(NotifyType::COOKIE2, c2.data.clone()));
         }
         (out, After::Nothing)
@@ -353,13 +784,20 @@ impl Session {
             Pending::Auth(p) => self.auth_response(now, p, payloads),
             Pending::Liveness => debug!("liveness check answered"),
             Pending::UpdateAddresses(cookie2) => {
-                let echoed = find_notify(&payloads, NotifyType::COOKIE2).is_some_and(|c| c.data == cookie2);
+                let echoed =
+                    find_notify(&payloads, NotifyType::COOKIE2).is_some_and(|c| c.data == cookie2);
                 if !echoed {
                     warn!("MOBIKE: peer did not echo COOKIE2; address update not confirmed");
                     return;
                 }
                 if let Some(sa) = self.sa.as_ref() {
-                    if let Some((nat_local, nat_remote)) = super::init::detect_nat(&payloads, &sa.spi_i, &sa.spi_r, self.local, self.remote) {
+                    if let Some((nat_local, nat_remote)) = super::init::detect_nat(
+                        &payloads,
+                        &sa.spi_i,
+                        &sa.spi_r,
+                        self.local,
+                        self.remote,
+                    ) {
                         self.nat_local = nat_local || self.config.force_encap;
                         self.nat_remote = nat_remote;
                     }
@@ -367,11 +805,14 @@ impl Session {
                 info!(local = %self.local, remote = %self.remote, nat_local = self.nat_local, "MOBIKE: address update confirmed");
             }
             Pending::DeleteIke => self.finish(CloseReason::LocalClose),
-            Pending::DeleteOldIke => self.old_sa = None,
+            Pending::DeleteRetired(spi) => self.apply(now, After::DropRetired(spi)),
             Pending::DeleteChild(spi) => {
                 if let Some(pos) = self.children.iter().position(|c| c.spi_in == spi) {
                     let c = self.children.remove(pos);
-                    self.events.push_back(Event::ChildDown { spi_in: c.spi_in, spi_out: c.spi_out });
+                    self.events.push_back(Event::ChildDown {
+                        spi_in: c.spi_in,
+                        spi_out: c.spi_out,
+                    });
                 }
             }
             Pending::RekeyChild(p) => {
@@ -381,19 +822,22 @@ impl Session {
                 }
                 let Some(nr) = nonce(&payloads) else { return };
                 let g_ir = match (&p.req.dh, ke(&payloads)) {
-                    (Some(dh), Some(k)) if k.group == dh.group().id() => match dh.shared_secret(&k.data) {
-                        Ok(g) => Some(g),
-                        Err(_) => return,
-                    },
+                    (Some(dh), Some(k)) if k.group == dh.group().id() => {
+                        match dh.shared_secret(&k.data) {
+                            Ok(g) => Some(g),
+                            Err(_) => return,
+                        }
+                    }
                     (None, _) => None,
                     _ => return,
                 };
                 let old = p.req.rekey_of;
                 let ni = p.req.nonce.clone().unwrap_or_default();
-                if self.finish_child_request(p.req, &payloads, &ni, &nr, g_ir).is_some() {
-                    if let Some(old) = old {
-                        self.tasks.push_front(Task::DeleteChild(old));
-                    }
+                if let (Some(new), Some(old)) = (
+                    self.finish_child_request(p.req, &payloads, &ni, &nr, g_ir),
+                    old,
+                ) {
+                    self.our_child_rekey_done(old, new, ni, nr);
                 }
             }
             Pending::RekeyIke(p) => {
@@ -404,6 +848,9 @@ impl Session {
                     warn!(error = ?n, "IKE SA rekey refused; keeping the old SA");
                     return;
                 }
+                let Some(old_spi) = self.sa.as_ref().map(|s| s.local_spi()) else {
+                    return;
+                };
                 let Some((suite, spi_r)) = payloads.iter().find_map(|x| match x {
                     Payload::Sa(s) => accept_ike(&self.config.ike_proposals, s),
                     _ => None,
@@ -411,19 +858,35 @@ impl Session {
                     warn!("IKE SA rekey: unacceptable proposal");
                     return;
                 };
-                let (Some(nr), Some(k)) = (nonce(&payloads), ke(&payloads)) else { return };
-                let Ok(spi_r) = <[u8; 8]>::try_from(spi_r.as_slice()) else { return };
+                let (Some(nr), Some(k)) = (nonce(&payloads), ke(&payloads)) else {
+                    return;
+                };
+                let Ok(spi_r) = <[u8; 8]>::try_from(spi_r.as_slice()) else {
+                    return;
+                };
                 if k.group != p.dh.group().id() || suite.dh != p.dh.group() {
                     return;
                 }
-                let Ok(g_ir) = p.dh.shared_secret(&k.data) else { return };
+                let Ok(g_ir) = p.dh.shared_secret(&k.data) else {
+                    return;
+                };
                 let Some(old) = self.sa.as_ref() else { return };
-                let keys = derive_rekeyed_ike_sa_keys(old.suite.prf, &old.keys.sk_d, &suite, &p.nonce, &nr, &g_ir, &p.spi, &spi_r);
-                let Ok(new) = IkeSa::new(p.spi, spi_r, true, suite, keys) else { return };
+                let keys = derive_rekeyed_ike_sa_keys(
+                    old.suite.prf,
+                    &old.keys.sk_d,
+                    &suite,
+                    &p.nonce,
+                    &nr,
+                    &g_ir,
+                    &p.spi,
+                    &spi_r,
+                );
+                let Ok(new) = IkeSa::new(p.spi, spi_r, true, suite, keys) else {
+                    return;
+                };
                 self.emit_ike_keylog(&new);
                 info!(suite = %suite.name(), "IKE SA rekeyed");
-                self.apply(now, After::SwapIke(Box::new(new)));
-                self.tasks.push_front(Task::DeleteOldIke);
+                self.our_ike_rekey_done(new, old_spi, p.nonce, nr);
             }
         }
     }
@@ -436,4 +899,45 @@ fn is_later_fragment(data: &[u8]) -> bool {
         crate::message::Message::decode(data).ok().and_then(|m| m.payloads.last().cloned()),
         Some(Payload::EncryptedFragment(f)) if f.number != 1
     )
+}
+
+/// The IKE SA in `slot`, borrowing only the SA fields.
+fn slot_mut<'a>(
+    sa: &'a mut Option<IkeSa>,
+    retired: &'a mut [IkeSa],
+    slot: Slot,
+) -> Option<&'a mut IkeSa> {
+    match slot {
+        Slot::Current => sa.as_mut(),
+        Slot::Retired(spi) => retired.iter_mut().find(|s| s.local_spi() == spi),
+    }
+}
+
+impl RekeyChildPending {
+    /// The Child SA being rekeyed.
+    fn old(&self) -> Option<u32> {
+        self.req.rekey_of
+    }
+}
+
+impl Session {
+    /// Makes `new` the current IKE SA and retires the old one, moving a request
+    /// in flight on it along; returns the retired SA's SPI.
+    fn replace_current(&mut self, new: IkeSa) -> Option<[u8; 8]> {
+        let old = self.sa.replace(new)?;
+        let spi = old.local_spi();
+        if let Some(o) = self.outstanding.as_mut().filter(|o| o.on == Slot::Current) {
+            o.on = Slot::Retired(spi);
+        }
+        self.retire(old);
+        Some(spi)
+    }
+}
+
+impl Session {
+    /// Keeps a replaced IKE SA until its deletion, or until it expires.
+    pub(super) fn retire(&mut self, mut sa: IkeSa) {
+        sa.retired_at = Some(self.clock);
+        self.retired.push(sa);
+    }
 }

@@ -36,7 +36,7 @@ pub(crate) fn split(
     for (i, part) in inner.chunks(chunk).enumerate() {
         let number = i as u16 + 1;
         let body_len = cipher.body_len(part.len());
-        let mut header = base.clone();
+        let mut header = *base;
         header.next_payload = PayloadType::SKF;
         header.length = (HEADER_LEN + SKF_HEADER + body_len) as u32;
         let mut msg = Vec::with_capacity(header.length as usize);
@@ -90,7 +90,9 @@ impl Reassembly {
 
     /// Whether this reassembly belongs to the message of `header`.
     pub fn matches(&self, header: &Header) -> bool {
-        self.message_id == header.message_id && self.response == header.flags.is_response() && self.exchange == header.exchange
+        self.message_id == header.message_id
+            && self.response == header.flags.is_response()
+            && self.exchange == header.exchange
     }
 
     /// Adds one authenticated, decrypted fragment.

@@ -47,7 +47,12 @@ pub(crate) struct InitTranscript {
 }
 
 pub(crate) fn notify(kind: NotifyType, data: Vec<u8>) -> Payload {
-    Payload::Notify(Notify { protocol: ProtocolId(0), spi: vec![], kind, data })
+    Payload::Notify(Notify {
+        protocol: ProtocolId(0),
+        spi: vec![],
+        kind,
+        data,
+    })
 }
 
 pub(crate) fn find_notify(payloads: &[Payload], kind: NotifyType) -> Option<&Notify> {
@@ -67,7 +72,11 @@ pub(crate) fn error_notify(payloads: &[Payload]) -> Option<&Notify> {
 
 fn unsupported_critical(payloads: &[Payload]) -> Option<PayloadType> {
     payloads.iter().find_map(|p| match p {
-        Payload::Unknown { kind, critical: true, .. } => Some(*kind),
+        Payload::Unknown {
+            kind,
+            critical: true,
+            ..
+        } => Some(*kind),
         _ => None,
     })
 }
@@ -93,21 +102,65 @@ fn sa_of(payloads: &[Payload]) -> Option<&Vec<crate::message::Proposal>> {
     })
 }
 
-/// The signature hash algorithms we support for RFC 7427 (SHA2-256/384/512).
+/// The signature hash algorithms we support for RFC 7427.
 fn signature_hashes() -> Vec<u8> {
-    [2u16, 3, 4].iter().flat_map(|h| h.to_be_bytes()).collect()
+    crate::auth::SUPPORTED_HASHES
+        .iter()
+        .flat_map(|h| h.to_be_bytes())
+        .collect()
 }
 
-fn natd_payloads(spi_i: &[u8; 8], spi_r: &[u8; 8], local: SocketAddr, remote: SocketAddr, fake_src: Option<Vec<u8>>) -> [Payload; 2] {
+/// The peer's SIGNATURE_HASH_ALGORITHMS list.
+fn peer_hashes(payloads: &[Payload]) -> Vec<u16> {
+    find_notify(payloads, NotifyType::SIGNATURE_HASH_ALGORITHMS)
+        .map(|n| {
+            n.data
+                .chunks_exact(2)
+                .take(32)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// CERTREQ payloads for the CAs we accept from the peer, if certificates are used.
+pub(crate) fn certreqs(peer_auth: Option<&crate::config::PeerAuth>) -> Option<Payload> {
+    match peer_auth {
+        Some(crate::config::PeerAuth::Certificate(anchors)) => {
+            Some(Payload::CertReq(crate::message::CertReq {
+                encoding: 4,
+                data: anchors.certreq_data(),
+            }))
+        }
+        _ => None,
+    }
+}
+
+fn natd_payloads(
+    spi_i: &[u8; 8],
+    spi_r: &[u8; 8],
+    local: SocketAddr,
+    remote: SocketAddr,
+    fake_src: Option<Vec<u8>>,
+) -> [Payload; 2] {
     let src = fake_src.unwrap_or_else(|| natd::hash(spi_i, spi_r, local));
     [
         notify(NotifyType::NAT_DETECTION_SOURCE_IP, src),
-        notify(NotifyType::NAT_DETECTION_DESTINATION_IP, natd::hash(spi_i, spi_r, remote)),
+        notify(
+            NotifyType::NAT_DETECTION_DESTINATION_IP,
+            natd::hash(spi_i, spi_r, remote),
+        ),
     ]
 }
 
 /// NAT detection on received NAT-D notifies: (we are behind NAT, peer is behind NAT).
-pub(crate) fn detect_nat(payloads: &[Payload], spi_i: &[u8; 8], spi_r: &[u8; 8], local: SocketAddr, remote: SocketAddr) -> Option<(bool, bool)> {
+pub(crate) fn detect_nat(
+    payloads: &[Payload],
+    spi_i: &[u8; 8],
+    spi_r: &[u8; 8],
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> Option<(bool, bool)> {
     let srcs: Vec<&Vec<u8>> = payloads
         .iter()
         .filter_map(|p| match p {
@@ -127,12 +180,22 @@ pub(crate) fn detect_nat(payloads: &[Payload], spi_i: &[u8; 8], spi_r: &[u8; 8],
 
 impl Session {
     /// Initiator: sends (or re-sends with a cookie / another group) IKE_SA_INIT.
-    pub(crate) fn start_init(&mut self, now: Instant, cookie: Option<Vec<u8>>, retry: Option<(DhGroup, u8, Vec<u8>)>) {
+    pub(crate) fn start_init(
+        &mut self,
+        now: Instant,
+        cookie: Option<Vec<u8>>,
+        retry: Option<(DhGroup, u8, Vec<u8>)>,
+    ) {
         let config = self.config.clone();
         let (dh, ni, ke_retries) = match retry {
             Some((group, n, ni)) => (self.new_dh(group), ni, n),
             None => {
-                let group = config.ike_proposals.first().and_then(|p| p.dh.first()).copied().unwrap_or(DhGroup::Curve25519);
+                let group = config
+                    .ike_proposals
+                    .first()
+                    .and_then(|p| p.dh.first())
+                    .copied()
+                    .unwrap_or(DhGroup::Curve25519);
                 let dh = self.new_dh(group);
                 (dh, self.random(NONCE_LEN), 0)
             }
@@ -142,16 +205,33 @@ impl Session {
         if let Some(c) = &cookie {
             payloads.push(notify(NotifyType::COOKIE, c.clone()));
         }
-        let proposals = config.ike_proposals.iter().enumerate().map(|(i, p)| p.to_proposal(i as u8 + 1, vec![])).collect();
+        let proposals = config
+            .ike_proposals
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.to_proposal(i as u8 + 1, vec![]))
+            .collect();
         payloads.push(Payload::Sa(proposals));
-        payloads.push(Payload::Ke(KeyExchange { group: dh.group().id(), data: dh.public_value() }));
+        payloads.push(Payload::Ke(KeyExchange {
+            group: dh.group().id(),
+            data: dh.public_value(),
+        }));
         payloads.push(Payload::Nonce(ni.clone()));
         let fake = config.force_encap.then(|| self.random(20));
-        payloads.extend(natd_payloads(&spi_i, &[0; 8], self.local, self.remote, fake));
+        payloads.extend(natd_payloads(
+            &spi_i,
+            &[0; 8],
+            self.local,
+            self.remote,
+            fake,
+        ));
         if config.fragment_mtu.is_some() {
             payloads.push(notify(NotifyType::IKEV2_FRAGMENTATION_SUPPORTED, vec![]));
         }
-        payloads.push(notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, signature_hashes()));
+        payloads.push(notify(
+            NotifyType::SIGNATURE_HASH_ALGORITHMS,
+            signature_hashes(),
+        ));
         let msg = Message {
             header: Header {
                 spi_i,
@@ -166,11 +246,36 @@ impl Session {
             payloads,
         };
         let request = msg.encode();
-        debug!(group = dh.group().name(), cookie = cookie.is_some(), "sending IKE_SA_INIT request");
-        self.send_request(now, ExchangeType::IKE_SA_INIT, 0, false, vec![request.clone()], Pending::Init(InitPending { dh, ni, request, cookie, ke_retries }));
+        debug!(
+            group = dh.group().name(),
+            cookie = cookie.is_some(),
+            "sending IKE_SA_INIT request"
+        );
+        self.send_request(
+            now,
+            ExchangeType::IKE_SA_INIT,
+            0,
+            super::Slot::Current,
+            vec![request.clone()],
+            Pending::Init(InitPending {
+                dh,
+                ni,
+                request,
+                cookie,
+                ke_retries,
+            }),
+        );
     }
 
-    pub(super) fn handle_init(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, header: &Header, data: &[u8], ctx: Option<ResponderCtx<'_>>) {
+    pub(super) fn handle_init(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        header: &Header,
+        data: &[u8],
+        ctx: Option<ResponderCtx<'_>>,
+    ) {
         match self.role {
             Role::Initiator => self.init_response(now, header, data),
             Role::Responder => {
@@ -181,7 +286,11 @@ impl Session {
                     if h.request == data {
                         debug!("retransmitted IKE_SA_INIT: resending our response");
                         let resp = h.response.clone();
-                        self.transmits.push_back(super::Transmit { local, remote, data: resp });
+                        self.transmits.push_back(super::Transmit {
+                            local,
+                            remote,
+                            data: resp,
+                        });
                     }
                 }
                 let _ = ctx;
@@ -190,10 +299,17 @@ impl Session {
     }
 
     fn init_response(&mut self, now: Instant, header: &Header, data: &[u8]) {
-        if !header.flags.is_response() || header.message_id != 0 || header.spi_i != self.init_spi_i || self.state != State::Init {
+        if !header.flags.is_response()
+            || header.message_id != 0
+            || header.spi_i != self.init_spi_i
+            || self.state != State::Init
+        {
             return;
         }
-        if !matches!(self.outstanding.as_ref().map(|o| &o.what), Some(Pending::Init(_))) {
+        if !matches!(
+            self.outstanding.as_ref().map(|o| &o.what),
+            Some(Pending::Init(_))
+        ) {
             return;
         }
         let msg = match Message::decode(data) {
@@ -203,26 +319,56 @@ impl Session {
                 return;
             }
         };
-        let Some(super::Outstanding { what: Pending::Init(pending), .. }) = self.outstanding.take() else { return };
+        let Some(super::Outstanding {
+            what: Pending::Init(pending),
+            ..
+        }) = self.outstanding.take()
+        else {
+            return;
+        };
         let p = &msg.payloads;
         if let Some(c) = find_notify(p, NotifyType::COOKIE) {
-            if c.data.is_empty() || c.data.len() > 64 || pending.cookie.is_some() && pending.cookie.as_ref() == Some(&c.data) && pending.ke_retries > 4 {
+            if c.data.is_empty()
+                || c.data.len() > 64
+                || pending.cookie.is_some()
+                    && pending.cookie.as_ref() == Some(&c.data)
+                    && pending.ke_retries > 4
+            {
                 self.finish(CloseReason::Protocol("invalid COOKIE".into()));
                 return;
             }
             debug!("responder asked for a cookie (RFC 7296 2.6)");
             let group = pending.dh.group();
             let retries = pending.ke_retries;
-            self.start_init(now, Some(c.data.clone()), Some((group, retries, pending.ni)));
+            self.start_init(
+                now,
+                Some(c.data.clone()),
+                Some((group, retries, pending.ni)),
+            );
             return;
         }
         if let Some(n) = find_notify(p, NotifyType::INVALID_KE_PAYLOAD) {
-            let wanted = <[u8; 2]>::try_from(n.data.as_slice()).ok().map(u16::from_be_bytes).and_then(DhGroup::from_id);
-            let offered = wanted.is_some_and(|g| self.config.ike_proposals.iter().any(|pr| pr.dh.contains(&g)));
+            let wanted = <[u8; 2]>::try_from(n.data.as_slice())
+                .ok()
+                .map(u16::from_be_bytes)
+                .and_then(DhGroup::from_id);
+            let offered = wanted.is_some_and(|g| {
+                self.config
+                    .ike_proposals
+                    .iter()
+                    .any(|pr| pr.dh.contains(&g))
+            });
             match wanted {
                 Some(g) if offered && g != pending.dh.group() && pending.ke_retries < 3 => {
-                    info!(group = g.name(), "responder wants another DH group; retrying");
-                    self.start_init(now, pending.cookie, Some((g, pending.ke_retries + 1, pending.ni)));
+                    info!(
+                        group = g.name(),
+                        "responder wants another DH group; retrying"
+                    );
+                    self.start_init(
+                        now,
+                        pending.cookie,
+                        Some((g, pending.ke_retries + 1, pending.ni)),
+                    );
                 }
                 _ => self.finish(CloseReason::NoProposalChosen),
             }
@@ -232,19 +378,29 @@ impl Session {
             if n.kind == NotifyType::NO_PROPOSAL_CHOSEN {
                 self.finish(CloseReason::NoProposalChosen);
             } else {
-                self.finish(CloseReason::PeerError(format!("{:?} in IKE_SA_INIT", n.kind)));
+                self.finish(CloseReason::PeerError(format!(
+                    "{:?} in IKE_SA_INIT",
+                    n.kind
+                )));
             }
             return;
         }
         if let Some(kind) = unsupported_critical(p) {
-            self.finish(CloseReason::Protocol(format!("unsupported critical payload {kind:?}")));
+            self.finish(CloseReason::Protocol(format!(
+                "unsupported critical payload {kind:?}"
+            )));
             return;
         }
-        let fail = |s: &mut Session, why: &str| s.finish(CloseReason::Protocol(format!("IKE_SA_INIT response: {why}")));
+        let fail = |s: &mut Session, why: &str| {
+            s.finish(CloseReason::Protocol(format!(
+                "IKE_SA_INIT response: {why}"
+            )))
+        };
         if header.spi_r == [0; 8] {
             return fail(self, "zero responder SPI");
         }
-        let Some((suite, _)) = sa_of(p).and_then(|sa| accept_ike(&self.config.ike_proposals, sa)) else {
+        let Some((suite, _)) = sa_of(p).and_then(|sa| accept_ike(&self.config.ike_proposals, sa))
+        else {
             return fail(self, "the chosen proposal is not one we offered");
         };
         let (Some(ke), Some(nr)) = (ke_of(p), nonce_of(p)) else {
@@ -265,13 +421,17 @@ impl Session {
             Err(e) => return fail(self, &format!("keys: {e}")),
         };
         sa.next_request_id = 1;
-        if let Some((nat_local, nat_remote)) = detect_nat(p, &self.init_spi_i, &spi_r, self.local, self.remote) {
+        if let Some((nat_local, nat_remote)) =
+            detect_nat(p, &self.init_spi_i, &spi_r, self.local, self.remote)
+        {
             self.nat_local = nat_local || self.config.force_encap;
             self.nat_remote = nat_remote;
         } else if self.config.force_encap {
             warn!("peer sent no NAT detection; cannot force UDP encapsulation");
         }
-        self.fragmentation = self.config.fragment_mtu.is_some() && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+        self.fragmentation = self.config.fragment_mtu.is_some()
+            && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+        self.peer_hashes = peer_hashes(p);
         self.emit_ike_keylog(&sa);
         self.sa = Some(sa);
         // RFC 3947/7296 2.23 on NAT; RFC 4555 3.3: with MOBIKE offered, IKE_AUTH
@@ -280,26 +440,45 @@ impl Session {
             self.local.set_port(4500);
             self.remote.set_port(4500);
             debug!(local = %self.local, remote = %self.remote, "moving IKE to port 4500");
-            self.events.push_back(Event::EndpointsChanged { local: self.local, remote: self.remote });
+            self.events.push_back(Event::EndpointsChanged {
+                local: self.local,
+                remote: self.remote,
+            });
         }
         info!(suite = %suite.name(), nat_local = self.nat_local, nat_remote = self.nat_remote, "IKE_SA_INIT done");
         self.state = State::Auth;
-        let transcript = super::init::InitTranscript { request: pending.request, response: data.to_vec(), ni: pending.ni, nr };
+        let transcript = super::init::InitTranscript {
+            request: pending.request,
+            response: data.to_vec(),
+            ni: pending.ni,
+            nr,
+        };
         self.start_auth(now, transcript);
     }
 
     pub(crate) fn emit_ike_keylog(&mut self, sa: &IkeSa) {
         if self.config.keylog {
-            match crate::keylog::ike_line(&sa.spi_i, &sa.spi_r, sa.suite.encr, sa.suite.integ, &sa.keys) {
+            match crate::keylog::ike_line(
+                &sa.spi_i,
+                &sa.spi_r,
+                sa.suite.encr,
+                sa.suite.integ,
+                &sa.keys,
+            ) {
                 Some(line) => self.events.push_back(Event::KeyLog(line)),
-                None => debug!(encr = sa.suite.encr.name(), "Wireshark cannot decrypt this IKE cipher: no key-log line"),
+                None => debug!(
+                    encr = sa.suite.encr.name(),
+                    "Wireshark cannot decrypt this IKE cipher: no key-log line"
+                ),
             }
         }
     }
 
     /// Responder: creates a session from an IKE_SA_INIT request. Returns the
     /// session (possibly already closed, with its answer queued).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn accept(
+        ca_requests: Option<Payload>,
         config: Arc<Config>,
         now: Instant,
         local: SocketAddr,
@@ -313,23 +492,46 @@ impl Session {
         while spi_r == [0u8; 8] {
             rng.fill(&mut spi_r);
         }
-        let mut s = Session::blank(Role::Responder, config.clone(), now, local, remote, rng, header.spi_i);
+        let mut s = Session::blank(
+            Role::Responder,
+            config.clone(),
+            now,
+            local,
+            remote,
+            rng,
+            header.spi_i,
+        );
         let p = &msg.payloads;
         let reply_error = |s: &mut Session, kind: NotifyType, data: Vec<u8>| {
             let m = Message {
-                header: Header { spi_i: header.spi_i, spi_r: [0; 8], next_payload: PayloadType::NONE, version: 0x20, exchange: ExchangeType::IKE_SA_INIT, flags: Flags::RESPONSE, message_id: 0, length: 0 },
+                header: Header {
+                    spi_i: header.spi_i,
+                    spi_r: [0; 8],
+                    next_payload: PayloadType::NONE,
+                    version: 0x20,
+                    exchange: ExchangeType::IKE_SA_INIT,
+                    flags: Flags::RESPONSE,
+                    message_id: 0,
+                    length: 0,
+                },
                 payloads: vec![notify(kind, data)],
             };
             s.send_response(vec![m.encode()]);
         };
         if let Some(kind) = unsupported_critical(p) {
-            reply_error(&mut s, NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, vec![kind.0]);
+            reply_error(
+                &mut s,
+                NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD,
+                vec![kind.0],
+            );
             s.finish(CloseReason::Protocol("unsupported critical payload".into()));
             return s;
         }
         let (Some(sa), Some(ke), Some(ni)) = (sa_of(p), ke_of(p), nonce_of(p)) else {
             reply_error(&mut s, NotifyType::INVALID_SYNTAX, vec![]);
-            s.finish(CloseReason::Protocol("IKE_SA_INIT request lacks SA, KE or nonce".into()));
+            s.finish(CloseReason::Protocol(
+                "IKE_SA_INIT request lacks SA, KE or nonce".into(),
+            ));
             return s;
         };
         let ke_group = DhGroup::from_id(ke.group);
@@ -341,7 +543,11 @@ impl Session {
         };
         if Some(suite.dh) != ke_group {
             debug!(wanted = suite.dh.name(), "INVALID_KE_PAYLOAD");
-            reply_error(&mut s, NotifyType::INVALID_KE_PAYLOAD, suite.dh.id().to_be_bytes().to_vec());
+            reply_error(
+                &mut s,
+                NotifyType::INVALID_KE_PAYLOAD,
+                suite.dh.id().to_be_bytes().to_vec(),
+            );
             s.finish(CloseReason::NoProposalChosen);
             return s;
         }
@@ -361,27 +567,55 @@ impl Session {
             return s;
         };
         ike_sa.next_peer_id = 1;
-        if let Some((nat_local, nat_remote)) = detect_nat(p, &header.spi_i, &[0; 8], local, remote) {
+        if let Some((nat_local, nat_remote)) = detect_nat(p, &header.spi_i, &[0; 8], local, remote)
+        {
             s.nat_local = nat_local || config.force_encap;
             s.nat_remote = nat_remote;
         }
-        s.fragmentation = config.fragment_mtu.is_some() && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
-        let mut payloads = vec![Payload::Sa(vec![reply]), Payload::Ke(KeyExchange { group: suite.dh.id(), data: dh.public_value() }), Payload::Nonce(nr.clone())];
+        s.fragmentation = config.fragment_mtu.is_some()
+            && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+        s.peer_hashes = peer_hashes(p);
+        let mut payloads = vec![
+            Payload::Sa(vec![reply]),
+            Payload::Ke(KeyExchange {
+                group: suite.dh.id(),
+                data: dh.public_value(),
+            }),
+            Payload::Nonce(nr.clone()),
+        ];
         let fake = config.force_encap.then(|| s.random(20));
         payloads.extend(natd_payloads(&header.spi_i, &spi_r, local, remote, fake));
         if s.fragmentation {
             payloads.push(notify(NotifyType::IKEV2_FRAGMENTATION_SUPPORTED, vec![]));
         }
-        payloads.push(notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, signature_hashes()));
+        payloads.push(notify(
+            NotifyType::SIGNATURE_HASH_ALGORITHMS,
+            signature_hashes(),
+        ));
+        payloads.extend(ca_requests);
         let response = Message {
-            header: Header { spi_i: header.spi_i, spi_r, next_payload: PayloadType::NONE, version: 0x20, exchange: ExchangeType::IKE_SA_INIT, flags: Flags::RESPONSE, message_id: 0, length: 0 },
+            header: Header {
+                spi_i: header.spi_i,
+                spi_r,
+                next_payload: PayloadType::NONE,
+                version: 0x20,
+                exchange: ExchangeType::IKE_SA_INIT,
+                flags: Flags::RESPONSE,
+                message_id: 0,
+                length: 0,
+            },
             payloads,
         }
         .encode();
         s.emit_ike_keylog(&ike_sa);
         s.sa = Some(ike_sa);
         s.send_response(vec![response.clone()]);
-        s.half_open = Some(HalfOpen { request: data.to_vec(), response, ni: ni.clone(), nr });
+        s.half_open = Some(HalfOpen {
+            request: data.to_vec(),
+            response,
+            ni: ni.clone(),
+            nr,
+        });
         s.state = State::Auth;
         info!(%remote, suite = %suite_name(&suite), "IKE_SA_INIT answered");
         s

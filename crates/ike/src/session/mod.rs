@@ -9,6 +9,7 @@
 
 mod auth;
 mod child;
+mod collision;
 mod events;
 mod exchange;
 mod fragment;
@@ -64,8 +65,8 @@ pub(crate) enum Task {
     RekeyChild(u32),
     DeleteChild(u32),
     DeleteIke,
-    /// Delete the IKE SA replaced by a rekey.
-    DeleteOldIke,
+    /// Delete a retired IKE SA (replaced by a rekey), by our SPI.
+    DeleteRetired([u8; 8]),
     Liveness,
     /// MOBIKE: tell the peer our address changed (RFC 4555 3.5).
     UpdateAddresses,
@@ -79,7 +80,7 @@ pub(crate) enum Pending {
     RekeyIke(exchange::RekeyIkePending),
     DeleteChild(u32),
     DeleteIke,
-    DeleteOldIke,
+    DeleteRetired([u8; 8]),
     Liveness,
     /// UPDATE_SA_ADDRESSES with this COOKIE2.
     UpdateAddresses(Vec<u8>),
@@ -89,12 +90,20 @@ pub(crate) enum Pending {
 pub(crate) struct Outstanding {
     pub message_id: u32,
     pub exchange: ExchangeType,
-    /// Sent on the old IKE SA (after an IKE rekey).
-    pub on_old: bool,
+    /// The IKE SA it was sent on.
+    pub on: Slot,
     pub packets: Vec<Vec<u8>>,
     pub sent: u32,
     pub next_at: Instant,
     pub what: Pending,
+}
+
+/// Which IKE SA of the session: the current one, or a retired one (replaced
+/// by a rekey, waiting for its deletion) by our SPI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Current,
+    Retired([u8; 8]),
 }
 
 /// Responder context: the policy shared by all sessions of a responder.
@@ -114,7 +123,10 @@ pub struct Session {
     /// Our SPI for IKE_SA_INIT (initiator) / the peer's (responder) before an SA exists.
     init_spi_i: [u8; 8],
     sa: Option<IkeSa>,
-    old_sa: Option<IkeSa>,
+    /// IKE SAs replaced by rekeys, until their deletion.
+    retired: Vec<IkeSa>,
+    ike_rekeys: collision::RekeyLog<[u8; 8]>,
+    child_rekeys: collision::RekeyLog<u32>,
     children: Vec<ChildSa>,
     outstanding: Option<Outstanding>,
     tasks: VecDeque<Task>,
@@ -126,12 +138,16 @@ pub struct Session {
     mobike: bool,
     fragmentation: bool,
     peer_id: Option<crate::identity::Identity>,
+    /// The peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 4).
+    peer_hashes: Vec<u16>,
     /// Responder: state kept between IKE_SA_INIT and IKE_AUTH.
     half_open: Option<init::HalfOpen>,
     /// Responder: an address was leased from the pool for this peer.
     leased: bool,
     /// Last time an authenticated message arrived.
     last_heard: Instant,
+    /// The latest time the caller gave us.
+    clock: Instant,
     created: Instant,
 }
 
@@ -171,7 +187,9 @@ impl Session {
             remote,
             init_spi_i: spi_i,
             sa: None,
-            old_sa: None,
+            retired: Vec::new(),
+            ike_rekeys: Default::default(),
+            child_rekeys: Default::default(),
             children: Vec::new(),
             outstanding: None,
             tasks: VecDeque::new(),
@@ -182,9 +200,11 @@ impl Session {
             mobike: false,
             fragmentation: false,
             peer_id: None,
+            peer_hashes: Vec::new(),
             half_open: None,
             leased: false,
             last_heard: now,
+            clock: now,
             created: now,
         }
     }
@@ -216,7 +236,12 @@ impl Session {
 
     /// Our SPIs of every IKE SA alive in this session (current and being deleted).
     pub fn local_spis(&self) -> Vec<[u8; 8]> {
-        let mut v: Vec<_> = self.sa.iter().chain(self.old_sa.iter()).map(|s| s.local_spi()).collect();
+        let mut v: Vec<_> = self
+            .sa
+            .iter()
+            .chain(self.retired.iter())
+            .map(|s| s.local_spi())
+            .collect();
         if self.sa.is_none() && self.role == Role::Initiator {
             v.push(self.init_spi_i);
         }
@@ -244,6 +269,11 @@ impl Session {
             return None;
         }
         let mut t = self.outstanding.as_ref().map(|o| o.next_at);
+        let life = self.config.retransmit.total();
+        if let Some(r) = self.retired.iter().filter_map(|s| s.retired_at).min() {
+            let d = r + life;
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
         if let (Some(iv), State::Established, None) =
             (self.config.dpd_interval, self.state, &self.outstanding)
         {
@@ -282,7 +312,10 @@ impl Session {
         }
         info!(old = %self.local, new = %local, "MOBIKE: moving to a new local address");
         self.local = local;
-        self.events.push_back(Event::EndpointsChanged { local: self.local, remote: self.remote });
+        self.events.push_back(Event::EndpointsChanged {
+            local: self.local,
+            remote: self.remote,
+        });
         // A request in flight is retransmitted from the new address.
         if let Some(o) = &mut self.outstanding {
             o.next_at = now;
@@ -314,6 +347,7 @@ impl Session {
     }
 
     fn queue(&mut self, now: Instant, task: Task) {
+        self.clock = self.clock.max(now);
         if self.state != State::Established {
             return;
         }
@@ -324,7 +358,13 @@ impl Session {
     }
 
     /// Handles an inbound IKE datagram (without the non-ESP marker of port 4500).
-    pub fn handle_datagram(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        data: &[u8],
+    ) {
         self.handle(now, local, remote, data, None);
     }
 
@@ -339,6 +379,7 @@ impl Session {
         if self.state == State::Closed {
             return;
         }
+        self.clock = self.clock.max(now);
         let header = match Header::decode(data) {
             Ok(h) => h,
             Err(e) => {
@@ -359,18 +400,34 @@ impl Session {
         if self.state == State::Closed {
             return;
         }
-        if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder && now >= self.created + HALF_OPEN_LIFETIME {
+        self.clock = self.clock.max(now);
+        // Replaced IKE SAs whose deletion never came are dropped once a peer
+        // could no longer be retransmitting to them.
+        let life = self.config.retransmit.total();
+        let busy = match &self.outstanding {
+            Some(Outstanding {
+                on: Slot::Retired(spi),
+                ..
+            }) => Some(*spi),
+            _ => None,
+        };
+        self.retired
+            .retain(|s| busy == Some(s.local_spi()) || s.retired_at.is_none_or(|t| now < t + life));
+        if matches!(self.state, State::Init | State::Auth)
+            && self.role == Role::Responder
+            && now >= self.created + HALF_OPEN_LIFETIME
+        {
             self.finish(CloseReason::Timeout);
             return;
         }
         if let Some(o) = &mut self.outstanding {
             if now >= o.next_at {
                 if o.sent > self.config.retransmit.tries {
-                    if matches!(o.what, Pending::DeleteOldIke) {
+                    if let Pending::DeleteRetired(spi) = o.what {
                         // The peer may already have dropped the old SA after
                         // answering a lost response: nothing left to do.
                         self.outstanding = None;
-                        self.old_sa = None;
+                        self.retired.retain(|s| s.local_spi() != spi);
                         self.drive(now);
                         return;
                     }
@@ -380,7 +437,8 @@ impl Session {
                         return;
                     }
                     warn!(exchange = ?o.exchange, "peer did not answer: giving up");
-                    let reason = if self.state == State::Established || self.state == State::Closing {
+                    let reason = if self.state == State::Established || self.state == State::Closing
+                    {
                         CloseReason::PeerDead
                     } else {
                         CloseReason::Timeout
@@ -391,13 +449,19 @@ impl Session {
                 }
                 debug!(exchange = ?o.exchange, message_id = o.message_id, attempt = o.sent, "retransmitting");
                 for p in &o.packets {
-                    self.transmits.push_back(Transmit { local: self.local, remote: self.remote, data: p.clone() });
+                    self.transmits.push_back(Transmit {
+                        local: self.local,
+                        remote: self.remote,
+                        data: p.clone(),
+                    });
                 }
                 o.next_at = now + self.config.retransmit.interval(o.sent);
                 o.sent += 1;
             }
         }
-        if let (Some(iv), State::Established, None) = (self.config.dpd_interval, self.state, &self.outstanding) {
+        if let (Some(iv), State::Established, None) =
+            (self.config.dpd_interval, self.state, &self.outstanding)
+        {
             if now >= self.last_heard + iv {
                 self.queue(now, Task::Liveness);
             }
@@ -406,14 +470,26 @@ impl Session {
     }
 
     /// Sends a new request: registers it for retransmission.
-    pub(crate) fn send_request(&mut self, now: Instant, exchange: ExchangeType, message_id: u32, on_old: bool, packets: Vec<Vec<u8>>, what: Pending) {
+    pub(crate) fn send_request(
+        &mut self,
+        now: Instant,
+        exchange: ExchangeType,
+        message_id: u32,
+        on: Slot,
+        packets: Vec<Vec<u8>>,
+        what: Pending,
+    ) {
         for p in &packets {
-            self.transmits.push_back(Transmit { local: self.local, remote: self.remote, data: p.clone() });
+            self.transmits.push_back(Transmit {
+                local: self.local,
+                remote: self.remote,
+                data: p.clone(),
+            });
         }
         self.outstanding = Some(Outstanding {
             message_id,
             exchange,
-            on_old,
+            on,
             packets,
             sent: 1,
             next_at: now + self.config.retransmit.interval(0),
@@ -422,9 +498,18 @@ impl Session {
     }
 
     /// Sends a response to where the request came from (RFC 7296 2.11).
-    pub(crate) fn send_response_to(&mut self, local: SocketAddr, remote: SocketAddr, packets: Vec<Vec<u8>>) {
+    pub(crate) fn send_response_to(
+        &mut self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        packets: Vec<Vec<u8>>,
+    ) {
         for p in packets {
-            self.transmits.push_back(Transmit { local, remote, data: p });
+            self.transmits.push_back(Transmit {
+                local,
+                remote,
+                data: p,
+            });
         }
     }
 
@@ -437,21 +522,25 @@ impl Session {
             return;
         }
         for c in self.children.drain(..) {
-            self.events.push_back(Event::ChildDown { spi_in: c.spi_in, spi_out: c.spi_out });
+            self.events.push_back(Event::ChildDown {
+                spi_in: c.spi_in,
+                spi_out: c.spi_out,
+            });
         }
         self.state = State::Closed;
         self.outstanding = None;
         self.tasks.clear();
         self.half_open = None;
         self.sa = None;
-        self.old_sa = None;
+        self.retired.clear();
         debug!(?reason, "IKE session closed");
         self.events.push_back(Event::Closed(reason));
     }
 
     /// Starts queued work when no request is outstanding.
     fn drive(&mut self, now: Instant) {
-        if self.outstanding.is_some() || !matches!(self.state, State::Established | State::Closing) {
+        if self.outstanding.is_some() || !matches!(self.state, State::Established | State::Closing)
+        {
             return;
         }
         while let Some(task) = self.tasks.pop_front() {

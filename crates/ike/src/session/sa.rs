@@ -25,6 +25,8 @@ pub(crate) struct IkeSa {
     pub cached_response: Option<(u32, Vec<Vec<u8>>)>,
     /// A fragmented message being reassembled (one at a time).
     reassembly: Option<Reassembly>,
+    /// When this SA was replaced by a rekey (retired SAs expire).
+    pub retired_at: Option<std::time::Instant>,
 }
 
 /// The outcome of reading a protected message.
@@ -73,6 +75,7 @@ impl IkeSa {
             next_peer_id: 0,
             cached_response: None,
             reassembly: None,
+            retired_at: None,
         })
     }
 
@@ -134,12 +137,17 @@ impl IkeSa {
                 return Err(Unprotect::Integrity);
             }
             let aad_len = data.len() - f.body.len();
-            let plain = self.inbound.open(&data[..aad_len], &f.body).map_err(|_| Unprotect::Integrity)?;
+            let plain = self
+                .inbound
+                .open(&data[..aad_len], &f.body)
+                .map_err(|_| Unprotect::Integrity)?;
             let h = &msg.header;
             if !self.reassembly.as_ref().is_some_and(|r| r.matches(h)) {
                 self.reassembly = Some(Reassembly::new(h, f.total));
             }
-            let Some(r) = self.reassembly.as_mut() else { return Ok(Opened::Fragment) };
+            let Some(r) = self.reassembly.as_mut() else {
+                return Ok(Opened::Fragment);
+            };
             return match r.add(f, plain) {
                 Reassembled::Incomplete => Ok(Opened::Fragment),
                 Reassembled::Rejected => {
