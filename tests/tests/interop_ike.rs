@@ -607,7 +607,7 @@ fn rekey_ibex_responder_driven_by_charon() {
 /// charon (responder, 192.0.2.1) with the same topology, configs and proof lines the
 /// interop tests use. PSK over every suite (plus a ping through the userspace-ESP
 /// tunnel), IKE and CHILD rekeys driven from each side, and RSA/ECDSA certificates.
-/// `sudo -E cargo test -p ibex-e2e --test interop_ike -- --ignored --nocapture harness_selftest`
+/// `sudo -E cargo test -p ibex-e2e --test interop_ike -- --nocapture harness_selftest`
 #[test]
 fn harness_selftest_charon_to_charon() {
     if !prereqs(true) {

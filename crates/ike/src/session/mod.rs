@@ -13,8 +13,10 @@ mod collision;
 mod events;
 mod exchange;
 mod fragment;
+mod informational;
 mod init;
 mod natd;
+mod rekey;
 mod sa;
 
 use std::collections::VecDeque;
