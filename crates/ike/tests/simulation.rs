@@ -397,6 +397,11 @@ fn handshake_every_suite() {
             cfg.dns,
             vec!["10.99.0.53".parse::<std::net::IpAddr>().unwrap()]
         );
+        assert_eq!(
+            cfg.subnets,
+            vec![("10.99.0.0".parse().unwrap(), 24)],
+            "INTERNAL_IP4_SUBNET"
+        );
         assert_eq!(sim.ini.state(), State::Established);
     }
 }
@@ -1050,9 +1055,10 @@ fn certificate_authentication() {
     for (i, (gw, cli)) in algs.into_iter().enumerate() {
         let (ike, esp) = SUITES[i];
         let (c, r) = cert_configs(ike, esp, gw, cli);
-        let mut sim = Sim::new(c, r, CLEAN, 80 + i as u64);
+        let link = if i == 1 { BAD } else { CLEAN };
+        let mut sim = Sim::new(c, r, link, 80 + i as u64);
         assert!(
-            sim.run_until(Duration::from_secs(30), |s| s.established()),
+            sim.run_until(Duration::from_secs(120), |s| s.established()),
             "{i}: {:?}",
             names(&sim.ini_events)
         );

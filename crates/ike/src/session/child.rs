@@ -51,6 +51,22 @@ fn from_u128(v: u128, v6: bool) -> IpAddr {
     }
 }
 
+/// The selector's address range as a prefix, when it is one (any ports and protocol).
+fn ts_prefix(ts: &TrafficSelector) -> Option<(IpAddr, u8)> {
+    if ts.ip_protocol != 0 || ts.start_port != 0 || ts.end_port != 65535 {
+        return None;
+    }
+    let bits = if ts.ts_type == 8 { 128 } else { 32 };
+    let (a, b) = (to_u128(ts.start_addr), to_u128(ts.end_addr));
+    let host = a ^ b;
+    // A prefix: the differing low bits are all ones in `end` and all zeros in `start`.
+    if host.count_ones() != 128 - host.leading_zeros() || a & host != 0 {
+        return None;
+    }
+    let len = bits - (128 - host.leading_zeros()) as u8;
+    Some((ts.start_addr, len))
+}
+
 /// The intersection of two traffic selectors, if not empty.
 pub fn intersect(a: &TrafficSelector, b: &TrafficSelector) -> Option<TrafficSelector> {
     if a.ts_type != b.ts_type {
@@ -467,6 +483,18 @@ impl Session {
                             kind: ConfigAttribute::INTERNAL_IP6_DNS,
                             value: a.octets().to_vec(),
                         }),
+                    }
+                }
+                // The protected IPv4 networks behind us (RFC 7296 3.15.2).
+                for ts in &self.config.local_ts {
+                    if let Some((IpAddr::V4(net), len)) = ts_prefix(ts) {
+                        let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+                        let mut value = net.octets().to_vec();
+                        value.extend_from_slice(&mask.to_be_bytes());
+                        attrs.push(ConfigAttribute {
+                            kind: ConfigAttribute::INTERNAL_IP4_SUBNET,
+                            value,
+                        });
                     }
                 }
                 out.push(Payload::Cp(Configuration {
