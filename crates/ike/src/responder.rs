@@ -123,8 +123,13 @@ impl Responder {
         remote: SocketAddr,
         data: &[u8],
     ) {
-        let Ok(header) = Header::decode(data) else {
-            return;
+        let header = match Header::decode(data) {
+            Ok(h) => h,
+            Err(crate::message::DecodeError::UnsupportedVersion { .. }) => {
+                self.reject_version(local, remote, data);
+                return;
+            }
+            Err(_) => return,
         };
         let id = if header.exchange == ExchangeType::IKE_SA_INIT
             && !header.flags.is_response()
@@ -182,6 +187,39 @@ impl Responder {
             s.handle(now, local, remote, data, Some(ctx));
         }
         self.collect(id);
+    }
+
+    /// RFC 7296 2.5: an IKE_SA_INIT request with a higher major version is
+    /// answered with INVALID_MAJOR_VERSION carrying the version we speak.
+    fn reject_version(&mut self, local: SocketAddr, remote: SocketAddr, data: &[u8]) {
+        let Ok(h) = Header::peek(data) else { return };
+        if h.exchange != ExchangeType::IKE_SA_INIT || h.flags.is_response() || h.version >> 4 <= 2 {
+            return;
+        }
+        debug!(%remote, version = h.version, "unsupported IKE major version");
+        let reply = Message {
+            header: Header {
+                spi_i: h.spi_i,
+                spi_r: [0; 8],
+                next_payload: PayloadType::NONE,
+                version: 0x20,
+                exchange: ExchangeType::IKE_SA_INIT,
+                flags: Flags::RESPONSE,
+                message_id: h.message_id,
+                length: 0,
+            },
+            payloads: vec![Payload::Notify(Notify {
+                protocol: ProtocolId(0),
+                spi: vec![],
+                kind: NotifyType::INVALID_MAJOR_VERSION,
+                data: vec![],
+            })],
+        };
+        self.transmits.push_back(Transmit {
+            local,
+            remote,
+            data: reply.encode(),
+        });
     }
 
     /// RFC 7296 2.6: above the threshold, insist on a valid cookie first.

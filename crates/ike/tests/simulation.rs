@@ -1123,3 +1123,22 @@ fn certificate_from_an_unknown_ca_is_refused() {
         .any(|e| matches!(e, Event::Closed(CloseReason::AuthenticationFailed(_)))));
     assert!(sim.resp.session_ids().is_empty());
 }
+
+#[test]
+fn higher_major_version_gets_invalid_major_version() {
+    use ibex_ike::message::{Message, NotifyType, Payload};
+    let (c, r) = configs(SUITES[1].0, SUITES[1].1);
+    let mut sim = Sim::new(c, r, CLEAN, 95);
+    let mut init = sim.ini.poll_transmit().unwrap();
+    init.data[17] = 0x30; // IKE version 3.0
+    let now = sim.now;
+    sim.resp
+        .handle_datagram(now, init.remote, init.local, &init.data);
+    let reply = sim.resp.poll_transmit().expect("an answer");
+    let msg = Message::decode(&reply.data).unwrap();
+    assert_eq!(msg.header.version, 0x20, "the version we speak");
+    assert!(
+        matches!(&msg.payloads[..], [Payload::Notify(n)] if n.kind == NotifyType::INVALID_MAJOR_VERSION)
+    );
+    assert!(sim.resp.session_ids().is_empty(), "no state kept");
+}

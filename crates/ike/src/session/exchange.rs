@@ -323,7 +323,17 @@ impl Session {
             self.events
                 .push_back(Event::EndpointsChanged { local, remote });
         }
-        let (out, after) = self.respond(header.exchange, &payloads, slot, local, remote, ctx);
+        let (out, after) = match super::init::unsupported_critical(&payloads) {
+            // RFC 7296 2.5: refuse the whole message.
+            Some(kind) => (
+                vec![notify(
+                    NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD,
+                    vec![kind.0],
+                )],
+                After::Nothing,
+            ),
+            None => self.respond(header.exchange, &payloads, slot, local, remote, ctx),
+        };
         let at = self.fragment_at();
         let rng = self.rng.as_mut();
         let Some(sa) = slot_mut(&mut self.sa, &mut self.retired, slot) else {

@@ -70,7 +70,7 @@ pub(crate) fn error_notify(payloads: &[Payload]) -> Option<&Notify> {
     })
 }
 
-fn unsupported_critical(payloads: &[Payload]) -> Option<PayloadType> {
+pub(crate) fn unsupported_critical(payloads: &[Payload]) -> Option<PayloadType> {
     payloads.iter().find_map(|p| match p {
         Payload::Unknown {
             kind,
