@@ -28,6 +28,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub mod driver;
+pub mod lab;
 pub mod netns;
 pub mod pki;
 pub mod prereq;

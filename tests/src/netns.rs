@@ -37,12 +37,12 @@ pub const LAN_HOST: &str = "10.99.0.1";
 /// Virtual IP pool the responder hands out.
 pub const VIP_POOL: &str = "10.99.10.0/24";
 
-const NS_PREFIX: &str = "ibx";
+pub(crate) const NS_PREFIX: &str = "ibx";
 const CMD_TIMEOUT: Duration = Duration::from_secs(15);
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-fn next_id() -> u32 {
+pub(crate) fn next_id() -> u32 {
     COUNTER.fetch_add(1, Ordering::Relaxed) % 1000
 }
 
@@ -60,7 +60,7 @@ impl Netns {
         Self::create_named(&name)
     }
 
-    fn create_named(name: &str) -> Result<Netns, String> {
+    pub(crate) fn create_named(name: &str) -> Result<Netns, String> {
         run_ok(Command::new("ip").args(["netns", "add", name]), CMD_TIMEOUT)?;
         // from here on the guard owns it
         let ns = Netns {

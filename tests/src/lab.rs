@@ -1,0 +1,283 @@
+//! The four-node tunnel topology: a client behind a NAT router, the gateway,
+//! and a host on the gateway's LAN.
+//!
+//! ```text
+//!  client                 nat (masquerade)                  gw                      lan
+//!  c0 198.51.100.2/24 ── n0 198.51.100.1 | n1 192.0.2.3 ── g0 192.0.2.1/24
+//!  default via .1                                          g1 10.99.0.1/24 ── l0 10.99.0.2/24
+//!                                                                               default via 10.99.0.1
+//! ```
+//! The gateway has no route to 198.51.100.0/24 and drops cleartext forwarding
+//! between its uplink and the LAN, so the client reaches 10.99.0.2 only through
+//! the tunnel. Without `nat`, the client sits directly on 192.0.2.0/24
+//! (192.0.2.2) and the nat namespace is not created. Everything is deleted on
+//! drop (processes first), also when a test fails.
+
+use std::time::Duration;
+
+use crate::netns::{next_id, Netns, NS_PREFIX};
+use crate::wait_until;
+
+/// The gateway's outer address.
+pub const GW_IP: &str = "192.0.2.1";
+/// The LAN host behind the gateway.
+pub const LAN_HOST: &str = "10.99.0.2";
+/// The gateway's LAN address.
+pub const GW_LAN_IP: &str = "10.99.0.1";
+/// Virtual IPs the gateway hands out.
+pub const VIP_POOL: &str = "10.99.10.0/24";
+
+/// One lab; fields drop in declaration order.
+#[derive(Debug)]
+pub struct Lab {
+    /// The client (where ibexd or a strongSwan client runs).
+    pub client: Netns,
+    /// The NAT router, when asked for.
+    pub nat: Option<Netns>,
+    /// The gateway.
+    pub gw: Netns,
+    /// The host on the gateway's LAN.
+    pub lan: Netns,
+    /// The client's uplink interface.
+    pub client_if: String,
+    /// The gateway's uplink and LAN interfaces.
+    pub gw_if: String,
+    /// The gateway's LAN interface.
+    pub gw_lan_if: String,
+}
+
+fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) -> Result<(), String> {
+    crate::run_ok(
+        std::process::Command::new("ip").args([
+            "link",
+            "add",
+            a_if,
+            "netns",
+            a.name(),
+            "type",
+            "veth",
+            "peer",
+            "name",
+            b_if,
+            "netns",
+            b.name(),
+        ]),
+        Duration::from_secs(15),
+    )?;
+    a.run_ok(&["ip", "link", "set", a_if, "up"])?;
+    b.run_ok(&["ip", "link", "set", b_if, "up"])?;
+    Ok(())
+}
+
+impl Lab {
+    /// Builds the lab (with the NAT router when `nat`), or panics saying which step failed.
+    pub fn new(nat: bool) -> Lab {
+        Self::try_new(nat).unwrap_or_else(|e| panic!("building the tunnel lab: {e}"))
+    }
+
+    /// Builds the lab.
+    pub fn try_new(nat: bool) -> Result<Lab, String> {
+        crate::netns::reap_stale();
+        let n = next_id();
+        let pid = std::process::id() % 10_000_000;
+        let name = |t: &str| format!("{NS_PREFIX}{pid}-{n}{t}");
+        let ifn = |t: &str| format!("{NS_PREFIX}{pid}{t}{n}");
+        let gw = Netns::create_named(&name("g"))?;
+        let lan = Netns::create_named(&name("l"))?;
+        let client = Netns::create_named(&name("c"))?;
+        let nat_ns = if nat {
+            Some(Netns::create_named(&name("n"))?)
+        } else {
+            None
+        };
+        let (client_if, gw_if, gw_lan_if) = (ifn("c"), ifn("g"), ifn("h"));
+        for i in [&client_if, &gw_if, &gw_lan_if] {
+            assert!(i.len() <= 15, "interface name {i} too long");
+        }
+        let lab = Lab {
+            client,
+            nat: nat_ns,
+            gw,
+            lan,
+            client_if,
+            gw_if,
+            gw_lan_if,
+        };
+        // gateway <-> LAN
+        let lan_if = ifn("l");
+        veth(&lab.gw, &lab.gw_lan_if, &lab.lan, &lan_if)?;
+        lab.gw
+            .run_ok(&["ip", "addr", "add", "10.99.0.1/24", "dev", &lab.gw_lan_if])?;
+        lab.lan
+            .run_ok(&["ip", "addr", "add", "10.99.0.2/24", "dev", &lan_if])?;
+        lab.lan
+            .run_ok(&["ip", "route", "add", "default", "via", GW_LAN_IP])?;
+        lab.gw.run_ok(&["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
+        // No cleartext forwarding between the uplink and the LAN: only decrypted
+        // traffic (from the gateway's TUN) may reach the LAN.
+        let (u, l) = (lab.gw_if.as_str(), lab.gw_lan_if.as_str());
+        lab.gw.run_ok(&["nft", "add", "table", "inet", "ibexlab"])?;
+        lab.gw.run_ok(&[
+            "nft",
+            "add",
+            "chain",
+            "inet",
+            "ibexlab",
+            "forward_filter",
+            "{ type filter hook forward priority 0; policy accept; }",
+        ])?;
+        lab.gw.run_ok(&[
+            "nft",
+            "add",
+            "rule",
+            "inet",
+            "ibexlab",
+            "forward_filter",
+            "iifname",
+            u,
+            "oifname",
+            l,
+            "drop",
+        ])?;
+        lab.gw.run_ok(&[
+            "nft",
+            "add",
+            "rule",
+            "inet",
+            "ibexlab",
+            "forward_filter",
+            "iifname",
+            l,
+            "oifname",
+            u,
+            "drop",
+        ])?;
+        match &lab.nat {
+            Some(natns) => {
+                let (n_in, n_out) = (ifn("i"), ifn("o"));
+                veth(&lab.client, &lab.client_if, natns, &n_in)?;
+                veth(natns, &n_out, &lab.gw, &lab.gw_if)?;
+                lab.client.run_ok(&[
+                    "ip",
+                    "addr",
+                    "add",
+                    "198.51.100.2/24",
+                    "dev",
+                    &lab.client_if,
+                ])?;
+                lab.client
+                    .run_ok(&["ip", "route", "add", "default", "via", "198.51.100.1"])?;
+                natns.run_ok(&["ip", "addr", "add", "198.51.100.1/24", "dev", &n_in])?;
+                natns.run_ok(&["ip", "addr", "add", "192.0.2.3/24", "dev", &n_out])?;
+                natns.run_ok(&["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
+                natns.run_ok(&["nft", "add", "table", "ip", "ibexnat"])?;
+                natns.run_ok(&[
+                    "nft",
+                    "add",
+                    "chain",
+                    "ip",
+                    "ibexnat",
+                    "post",
+                    "{ type nat hook postrouting priority 100; }",
+                ])?;
+                // Remap source ports, as home routers do, so NAT detection sees a change.
+                natns.run_ok(&[
+                    "nft",
+                    "add",
+                    "rule",
+                    "ip",
+                    "ibexnat",
+                    "post",
+                    "oifname",
+                    &n_out,
+                    "meta",
+                    "l4proto",
+                    "udp",
+                    "masquerade",
+                    "to",
+                    ":20000-29999",
+                ])?;
+                natns.run_ok(&[
+                    "nft",
+                    "add",
+                    "rule",
+                    "ip",
+                    "ibexnat",
+                    "post",
+                    "oifname",
+                    &n_out,
+                    "masquerade",
+                ])?;
+                lab.gw
+                    .run_ok(&["ip", "addr", "add", "192.0.2.1/24", "dev", &lab.gw_if])?;
+            }
+            None => {
+                veth(&lab.client, &lab.client_if, &lab.gw, &lab.gw_if)?;
+                lab.client
+                    .run_ok(&["ip", "addr", "add", "192.0.2.2/24", "dev", &lab.client_if])?;
+                lab.gw
+                    .run_ok(&["ip", "addr", "add", "192.0.2.1/24", "dev", &lab.gw_if])?;
+            }
+        }
+        if !wait_until(Duration::from_secs(5), Duration::from_millis(50), || {
+            lab.client.ping(GW_IP, 1)
+        }) {
+            return Err("the client cannot reach the gateway's outer address".into());
+        }
+        if lab.client.ping(LAN_HOST, 1) {
+            return Err("the LAN host is reachable without a tunnel: the lab leaks".into());
+        }
+        Ok(lab)
+    }
+
+    /// The client's address as the gateway sees it without a tunnel.
+    pub fn client_outer_ip(&self) -> &'static str {
+        if self.nat.is_some() {
+            "192.0.2.3"
+        } else {
+            "192.0.2.2"
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // Processes in every namespace first, so nothing sends into a half-deleted lab.
+        self.client.kill_all();
+        if let Some(n) = &self.nat {
+            n.kill_all();
+        }
+        self.gw.kill_all();
+        self.lan.kill_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prereq::{require, Prereq};
+
+    #[test]
+    fn lab_isolates_the_lan_and_nats_the_client() {
+        if !require(&[Prereq::Root, Prereq::Netns]) {
+            return;
+        }
+        for nat in [false, true] {
+            let lab = Lab::new(nat);
+            // try_new proved: client -> gw works, client -> LAN does not.
+            assert!(lab.lan.ping(GW_LAN_IP, 1), "LAN host reaches the gateway");
+            if nat {
+                // The gateway has no route back to the client's real network.
+                assert!(!lab.gw.ping("198.51.100.2", 1));
+            }
+            let name = lab.client.name().to_string();
+            drop(lab);
+            let list = crate::run_ok(
+                std::process::Command::new("ip").args(["netns", "list"]),
+                Duration::from_secs(5),
+            )
+            .unwrap();
+            assert!(!list.contains(&name), "namespaces removed on drop");
+        }
+    }
+}
