@@ -22,5 +22,8 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "binaries (the end-to-end tests run them)"
+cargo build --workspace --bins --locked
+
 step "tests"
 cargo test --workspace --locked -- --test-threads="${IBEX_TEST_THREADS:-2}"

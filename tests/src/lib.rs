@@ -27,6 +27,7 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub mod bins;
 pub mod driver;
 pub mod lab;
 pub mod netns;

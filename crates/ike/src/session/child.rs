@@ -52,7 +52,7 @@ fn from_u128(v: u128, v6: bool) -> IpAddr {
 }
 
 /// The selector's address range as a prefix, when it is one (any ports and protocol).
-fn ts_prefix(ts: &TrafficSelector) -> Option<(IpAddr, u8)> {
+pub fn ts_prefix(ts: &TrafficSelector) -> Option<(IpAddr, u8)> {
     if ts.ip_protocol != 0 || ts.start_port != 0 || ts.end_port != 65535 {
         return None;
     }

@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use tracing::{debug, info, warn};
 
-pub use child::{narrow, ts_contains};
+pub use child::{narrow, ts_contains, ts_prefix};
 pub use events::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Transmit};
 
 use crate::config::{Config, ResponderConfig};

@@ -1,0 +1,341 @@
+//! `ibex`: the command-line agent. It keeps profiles per user and drives
+//! `ibexd` over its socket; prompts (pre-shared key, later passwords and
+//! codes) are asked on the terminal, or read from stdin one line per prompt
+//! when stdin is not a terminal.
+#![forbid(unsafe_code)]
+
+mod prompt;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ibex_ipc::{Client, ConnectionState, Event, Events, Request, Response, SecretString, Status};
+use ibex_profile::{Profile, ProfileStore};
+
+/// Ibex IKEv2 VPN client.
+#[derive(Parser)]
+#[command(name = "ibex", version)]
+struct Cli {
+    /// The daemon's socket (default: $IBEX_SOCKET or /run/ibex/ibexd.sock).
+    #[arg(long, global = true)]
+    socket: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Connect with a profile (a name from `ibex profiles list`, or a file); returns when the tunnel is up.
+    Connect {
+        /// Profile name, uuid or JSON file.
+        profile: String,
+    },
+    /// Disconnect and restore routes and DNS.
+    Disconnect,
+    /// Show the connection.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage profiles.
+    Profiles {
+        #[command(subcommand)]
+        command: ProfileCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfileCmd {
+    /// Validate a profile file and store it (replacing one with the same uuid).
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// List stored profiles.
+    List,
+    /// Print a stored profile.
+    Show {
+        /// Name or uuid.
+        name: String,
+    },
+    /// Delete a stored profile.
+    Remove {
+        /// Name or uuid.
+        name: String,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ibex: {msg}");
+    ExitCode::FAILURE
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let socket = cli
+        .socket
+        .clone()
+        .or_else(|| std::env::var_os("IBEX_SOCKET").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/run/ibex/ibexd.sock"));
+    match cli.command {
+        Cmd::Profiles { command } => profiles(command),
+        cmd => {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return fail(e),
+            };
+            rt.block_on(daemon_command(cmd, socket))
+        }
+    }
+}
+
+fn store() -> Result<ProfileStore, String> {
+    ProfileStore::open_default().map_err(|e| e.to_string())
+}
+
+fn profiles(cmd: ProfileCmd) -> ExitCode {
+    let store = match store() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match cmd {
+        ProfileCmd::Import { file } => match store.import(&file) {
+            Ok(p) => {
+                println!("imported '{}' ({})", p.name, p.uuid);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        ProfileCmd::List => match store.list() {
+            Ok(list) => {
+                for p in list {
+                    println!("{}\t{}\t{}", p.name, p.gateway.host, p.uuid);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        ProfileCmd::Show { name } => match store.get(&name) {
+            Ok(p) => {
+                println!("{}", p.to_json_pretty());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        ProfileCmd::Remove { name } => match store.remove(&name) {
+            Ok(p) => {
+                println!("removed '{}'", p.name);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
+
+/// A stored profile by name or uuid, else a profile file.
+fn load_profile(arg: &str) -> Result<Profile, String> {
+    let path = std::path::Path::new(arg);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{arg}: {e}"))?;
+        return Profile::from_json(&text).map_err(|e| format!("{arg}: {e}"));
+    }
+    store()?.get(arg).map_err(|e| e.to_string())
+}
+
+async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
+    let (client, events) = match Client::connect(&socket).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let hello = Request::Hello {
+        client: "ibex-cli".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    if let Err(e) = client.request(hello).await {
+        return fail(e);
+    }
+    match cmd {
+        Cmd::Connect { profile } => connect(&client, events, &profile).await,
+        Cmd::Disconnect => disconnect(&client, events).await,
+        Cmd::Status { json } => match client.request(Request::Status).await {
+            Ok(Response::Status(s)) => {
+                print_status(&s, json);
+                ExitCode::SUCCESS
+            }
+            Ok(other) => fail(format!("unexpected answer: {other:?}")),
+            Err(e) => fail(e),
+        },
+        Cmd::Profiles { .. } => ExitCode::SUCCESS,
+    }
+}
+
+fn check(r: Result<Response, ibex_ipc::IpcError>) -> Result<(), String> {
+    match r {
+        Ok(Response::Error { message, .. }) => Err(message),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn connect(client: &Client, mut events: Events, name: &str) -> ExitCode {
+    let profile = match load_profile(name) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = check(client.request(Request::Subscribe).await) {
+        return fail(e);
+    }
+    if let Err(e) = check(
+        client
+            .request(Request::Connect {
+                profile: Box::new(profile),
+            })
+            .await,
+    ) {
+        return fail(e);
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let mut lines = prompt::StdinLines::new();
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::Prompt(p) => {
+                let answer = if interactive {
+                    prompt::ask_terminal(&p)
+                } else {
+                    lines.next().await
+                };
+                let Some(value) = answer else {
+                    let _ = client
+                        .request(Request::CancelPrompt {
+                            prompt_id: p.prompt_id,
+                        })
+                        .await;
+                    return fail("no answer to the prompt (stdin closed)");
+                };
+                let r = client
+                    .request(Request::Answer {
+                        prompt_id: p.prompt_id,
+                        value: SecretString::new(value),
+                    })
+                    .await;
+                if let Err(e) = check(r) {
+                    eprintln!("ibex: {e}");
+                }
+            }
+            Event::State {
+                state: ConnectionState::Connected,
+                ..
+            } => {
+                if let Ok(Response::Status(s)) = client.request(Request::Status).await {
+                    print_status(&s, false);
+                }
+                return ExitCode::SUCCESS;
+            }
+            Event::State {
+                state: ConnectionState::Error | ConnectionState::Disconnected,
+                reason,
+            } => {
+                return fail(format!(
+                    "connection failed: {}",
+                    reason.unwrap_or_else(|| "unknown reason".into())
+                ));
+            }
+            Event::State { state, .. } if interactive => eprintln!("{}", state_name(state)),
+            _ => {}
+        }
+    }
+    fail("the daemon closed the connection")
+}
+
+async fn disconnect(client: &Client, mut events: Events) -> ExitCode {
+    if let Err(e) = check(client.request(Request::Subscribe).await) {
+        return fail(e);
+    }
+    if let Err(e) = check(client.request(Request::Disconnect).await) {
+        return fail(e);
+    }
+    while let Some(event) = events.recv().await {
+        if let Event::State {
+            state: ConnectionState::Disconnected | ConnectionState::Error,
+            ..
+        } = event
+        {
+            return ExitCode::SUCCESS;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn state_name(s: ConnectionState) -> &'static str {
+    match s {
+        ConnectionState::Disconnected => "disconnected",
+        ConnectionState::Connecting => "connecting",
+        ConnectionState::WaitingForUser => "waiting for you",
+        ConnectionState::Connected => "connected",
+        ConnectionState::Disconnecting => "disconnecting",
+        ConnectionState::Error => "error",
+    }
+}
+
+fn print_status(s: &Status, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
+        return;
+    }
+    println!("state:      {}", state_name(s.state));
+    if let Some(p) = &s.profile {
+        println!("profile:    {}", p.name);
+    }
+    if let Some(g) = s.gateway {
+        println!("gateway:    {g}");
+    }
+    if !s.virtual_ips.is_empty() {
+        println!(
+            "address:    {}",
+            s.virtual_ips
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !s.dns.is_empty() {
+        println!(
+            "dns:        {}",
+            s.dns
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if let Some(i) = &s.ike_suite {
+        println!("ike:        {i}");
+    }
+    if let Some(e) = &s.esp_suite {
+        println!("esp:        {e}");
+    }
+    if s.state == ConnectionState::Connected {
+        println!(
+            "nat:        {}",
+            if s.nat_detected {
+                "detected (UDP 4500)"
+            } else {
+                "none"
+            }
+        );
+        println!("mobike:     {}", if s.mobike { "yes" } else { "no" });
+        println!("uptime:     {} s", s.uptime_s);
+        let c = &s.counters;
+        println!(
+            "traffic:    in {} B / {} packets, out {} B / {} packets, {} dropped",
+            c.bytes_in, c.packets_in, c.bytes_out, c.packets_out, c.drops
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! Answering the daemon's prompts: hidden input on a terminal, or one line
+//! per prompt from stdin for scripts.
+
+use ibex_ipc::{Prompt, PromptKind};
+use tokio::io::{AsyncBufReadExt, BufReader, Stdin};
+
+/// Lines of stdin, one per prompt.
+pub struct StdinLines {
+    lines: tokio::io::Lines<BufReader<Stdin>>,
+}
+
+impl StdinLines {
+    /// Reads stdin lazily.
+    pub fn new() -> StdinLines {
+        StdinLines {
+            lines: BufReader::new(tokio::io::stdin()).lines(),
+        }
+    }
+
+    /// The next line, without its newline; `None` at end of input.
+    pub async fn next(&mut self) -> Option<String> {
+        self.lines.next_line().await.ok().flatten()
+    }
+}
+
+/// What to ask for a prompt kind.
+fn label(p: &Prompt) -> String {
+    let what = match p.kind {
+        PromptKind::Psk => "Pre-shared key",
+        PromptKind::Password => "Password",
+        PromptKind::Otp => "One-time code",
+        PromptKind::Pin => "Security key PIN",
+        PromptKind::CertificatePassphrase => "Certificate passphrase",
+        PromptKind::Push => "Approve on your device, then press Enter",
+        PromptKind::Fido2 => "Touch your security key, then press Enter",
+        PromptKind::Unknown => "Answer",
+    };
+    // Text from the gateway is untrusted: strip control characters.
+    match &p.text {
+        Some(t) => format!(
+            "{} ({}): ",
+            what,
+            t.chars().filter(|c| !c.is_control()).collect::<String>()
+        ),
+        None => format!("{what}: "),
+    }
+}
+
+/// Asks on the terminal without echo.
+pub fn ask_terminal(p: &Prompt) -> Option<String> {
+    rpassword::prompt_password(label(p)).ok()
+}

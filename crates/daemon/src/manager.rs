@@ -1,0 +1,484 @@
+//! The connection manager: the one owner of the daemon's state. Agents'
+//! requests, the running connection's snapshots and prompt answers all arrive
+//! here as messages; events go out to every subscriber.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ibex_ike::crypto::Secret;
+use ibex_ipc::{
+    CloseReason, ConnectionState, Counters, ErrorCode, Event, ProfileRef, Prompt, PromptKind,
+    Request, Response, SecretString, Status,
+};
+use ibex_platform::{DnsConfig, IpPrefix, Journal};
+use ibex_profile::{Auth, Credential, Profile, Routes};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{info, warn};
+
+use crate::connection::{self, Command, Params, Phase, Snapshot};
+
+/// How long a prompt waits for an answer.
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Messages to the manager.
+pub enum Msg {
+    /// A request from agent connection `conn`.
+    Request {
+        conn: u64,
+        request: Request,
+        reply: oneshot::Sender<Response>,
+    },
+    /// Agent connection `conn` wants events.
+    Subscribe {
+        conn: u64,
+        events: mpsc::UnboundedSender<Event>,
+    },
+    /// Agent connection `conn` went away.
+    Gone { conn: u64 },
+    /// The connection flow needs an answer from a person.
+    Ask {
+        kind: PromptKind,
+        text: String,
+        answer: oneshot::Sender<Option<SecretString>>,
+    },
+    /// The connection's state changed.
+    Snapshot(Snapshot),
+    /// The connection flow ended.
+    Ended { reason: String, error: bool },
+    /// Stop: disconnect and tell `done` when the system is restored.
+    Shutdown { done: oneshot::Sender<()> },
+}
+
+struct Active {
+    profile: ProfileRef,
+    commands: Option<mpsc::Sender<Command>>,
+    snapshot: Snapshot,
+    state: ConnectionState,
+}
+
+struct PendingPrompt {
+    prompt: Prompt,
+    answer: oneshot::Sender<Option<SecretString>>,
+    expires: Instant,
+}
+
+/// The manager's state.
+pub struct Manager {
+    tx: mpsc::Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    journal_path: PathBuf,
+    subscribers: HashMap<u64, mpsc::UnboundedSender<Event>>,
+    active: Option<Active>,
+    prompt: Option<PendingPrompt>,
+    next_prompt: u64,
+    last_stats: Instant,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Manager {
+    /// A manager whose connections journal to `journal_path`.
+    pub fn new(journal_path: PathBuf) -> Manager {
+        let (tx, rx) = mpsc::channel(256);
+        Manager {
+            tx,
+            rx,
+            journal_path,
+            subscribers: HashMap::new(),
+            active: None,
+            prompt: None,
+            next_prompt: 1,
+            last_stats: Instant::now(),
+            shutdown: None,
+        }
+    }
+
+    /// A handle to send messages to the manager.
+    pub fn handle(&self) -> mpsc::Sender<Msg> {
+        self.tx.clone()
+    }
+
+    fn broadcast(&mut self, e: Event) {
+        self.subscribers.retain(|_, s| s.send(e.clone()).is_ok());
+    }
+
+    fn set_state(&mut self, state: ConnectionState, reason: Option<String>) {
+        if let Some(a) = &mut self.active {
+            if a.state == state && reason.is_none() {
+                return;
+            }
+            a.state = state;
+        }
+        self.broadcast(Event::State { state, reason });
+    }
+
+    /// Runs until a shutdown completes.
+    pub async fn run(mut self) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            let msg = tokio::select! {
+                m = self.rx.recv() => m,
+                _ = tick.tick() => { self.expire_prompt(); continue; }
+            };
+            let Some(msg) = msg else { return };
+            match msg {
+                Msg::Request {
+                    conn,
+                    request,
+                    reply,
+                } => {
+                    let r = self.request(conn, request);
+                    let _ = reply.send(r);
+                }
+                Msg::Subscribe { conn, events } => {
+                    if let Some(p) = &self.prompt {
+                        let _ = events.send(Event::Prompt(p.prompt.clone()));
+                    }
+                    self.subscribers.insert(conn, events);
+                }
+                Msg::Gone { conn } => {
+                    self.subscribers.remove(&conn);
+                }
+                Msg::Ask { kind, text, answer } => self.ask(kind, text, answer),
+                Msg::Snapshot(s) => self.snapshot(s),
+                Msg::Ended { reason, error } => {
+                    info!(%reason, "connection ended");
+                    self.active = None;
+                    self.close_prompt(CloseReason::Cancelled);
+                    let state = if error {
+                        ConnectionState::Error
+                    } else {
+                        ConnectionState::Disconnected
+                    };
+                    self.broadcast(Event::State {
+                        state,
+                        reason: Some(reason),
+                    });
+                    if let Some(done) = self.shutdown.take() {
+                        let _ = done.send(());
+                        return;
+                    }
+                }
+                Msg::Shutdown { done } => {
+                    match self.active.as_mut().and_then(|a| a.commands.clone()) {
+                        Some(c) => {
+                            self.shutdown = Some(done);
+                            let _ = c.send(Command::Disconnect).await;
+                        }
+                        None if self.active.is_some() => {
+                            // Still asking for a secret: nothing applied yet.
+                            self.close_prompt(CloseReason::Cancelled);
+                            self.shutdown = Some(done);
+                        }
+                        None => {
+                            let _ = done.send(());
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn expire_prompt(&mut self) {
+        if self
+            .prompt
+            .as_ref()
+            .is_some_and(|p| Instant::now() >= p.expires)
+        {
+            self.close_prompt(CloseReason::Expired);
+        }
+    }
+
+    fn close_prompt(&mut self, reason: CloseReason) {
+        if let Some(p) = self.prompt.take() {
+            let _ = p.answer.send(None);
+            self.broadcast(Event::PromptClosed {
+                prompt_id: p.prompt.prompt_id,
+                reason,
+            });
+        }
+    }
+
+    fn ask(
+        &mut self,
+        kind: PromptKind,
+        text: String,
+        answer: oneshot::Sender<Option<SecretString>>,
+    ) {
+        self.close_prompt(CloseReason::Cancelled);
+        let id = self.next_prompt;
+        self.next_prompt += 1;
+        let deadline = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            + PROMPT_TIMEOUT.as_secs();
+        let prompt = Prompt {
+            prompt_id: id,
+            kind,
+            text: Some(text),
+            number_to_match: None,
+            deadline: Some(deadline),
+            choices: vec![],
+        };
+        self.broadcast(Event::Prompt(prompt.clone()));
+        self.prompt = Some(PendingPrompt {
+            prompt,
+            answer,
+            expires: Instant::now() + PROMPT_TIMEOUT,
+        });
+        self.set_state(ConnectionState::WaitingForUser, None);
+    }
+
+    fn snapshot(&mut self, s: Snapshot) {
+        let state = match &s.phase {
+            Phase::Connecting => ConnectionState::Connecting,
+            Phase::Connected => ConnectionState::Connected,
+            Phase::Disconnecting => ConnectionState::Disconnecting,
+            Phase::Closed(_) => return,
+        };
+        let connected = state == ConnectionState::Connected;
+        if let Some(a) = &mut self.active {
+            a.snapshot = s;
+        }
+        self.set_state(state, None);
+        if connected && self.last_stats.elapsed() >= Duration::from_secs(1) {
+            self.last_stats = Instant::now();
+            if let Some(st) = self.status() {
+                self.broadcast(Event::Stats {
+                    uptime_s: st.uptime_s,
+                    counters: st.counters,
+                });
+            }
+        }
+    }
+
+    fn status(&self) -> Option<Status> {
+        let a = self.active.as_ref()?;
+        let s = &a.snapshot;
+        let t = s.traffic;
+        Some(Status {
+            state: a.state,
+            profile: Some(a.profile.clone()),
+            gateway: s.gateway,
+            virtual_ips: s.addresses.iter().map(|(ip, _)| *ip).collect(),
+            dns: s.dns.clone(),
+            ike_suite: s.ike_suite.clone(),
+            esp_suite: s.esp_suite.clone(),
+            nat_detected: s.nat,
+            mobike: s.mobike,
+            uptime_s: s.since.map_or(0, |t| t.elapsed().as_secs()),
+            counters: Counters {
+                bytes_in: t.bytes_in,
+                bytes_out: t.bytes_out,
+                packets_in: t.packets_in,
+                packets_out: t.packets_out,
+                drops: t.drops,
+            },
+        })
+    }
+
+    fn request(&mut self, _conn: u64, request: Request) -> Response {
+        let error = |code, message: &str| Response::Error {
+            code,
+            message: message.to_string(),
+        };
+        match request {
+            Request::Hello { .. } => Response::Welcome {
+                server: "ibexd".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            Request::Subscribe => Response::Ok,
+            Request::Status => match self.status() {
+                Some(s) => Response::Status(Box::new(s)),
+                None => Response::Status(Box::new(Status {
+                    state: ConnectionState::Disconnected,
+                    profile: None,
+                    gateway: None,
+                    virtual_ips: vec![],
+                    dns: vec![],
+                    ike_suite: None,
+                    esp_suite: None,
+                    nat_detected: false,
+                    mobike: false,
+                    uptime_s: 0,
+                    counters: Counters::default(),
+                })),
+            },
+            Request::Disconnect => match self.active.as_ref().map(|a| a.commands.clone()) {
+                Some(Some(c)) => {
+                    let _ = c.try_send(Command::Disconnect);
+                    Response::Ok
+                }
+                Some(None) => {
+                    self.close_prompt(CloseReason::Cancelled);
+                    Response::Ok
+                }
+                None => error(ErrorCode::NotConnected, "no connection is active"),
+            },
+            Request::Answer { prompt_id, value } => match self.prompt.take() {
+                Some(p) if p.prompt.prompt_id == prompt_id => {
+                    let _ = p.answer.send(Some(value));
+                    self.broadcast(Event::PromptClosed {
+                        prompt_id,
+                        reason: CloseReason::Answered,
+                    });
+                    self.set_state(ConnectionState::Connecting, None);
+                    Response::Ok
+                }
+                other => {
+                    self.prompt = other;
+                    error(
+                        ErrorCode::UnknownPrompt,
+                        "no such prompt is open (it may have been answered by another agent)",
+                    )
+                }
+            },
+            Request::CancelPrompt { prompt_id } => match &self.prompt {
+                Some(p) if p.prompt.prompt_id == prompt_id => {
+                    self.close_prompt(CloseReason::Cancelled);
+                    Response::Ok
+                }
+                _ => error(ErrorCode::UnknownPrompt, "no such prompt is open"),
+            },
+            Request::Connect { profile } => {
+                if self.active.is_some() {
+                    return error(
+                        ErrorCode::AlreadyConnected,
+                        "a connection is already active; disconnect first",
+                    );
+                }
+                if !matches!(profile.auth, Auth::Psk { .. }) {
+                    return error(ErrorCode::Unsupported, "this ibexd supports pre-shared-key profiles only so far; certificate and EAP sign-in come with the next releases");
+                }
+                let (cmd_tx, cmd_rx) = mpsc::channel(8);
+                self.active = Some(Active {
+                    profile: ProfileRef {
+                        uuid: profile.uuid.clone(),
+                        name: profile.name.clone(),
+                    },
+                    commands: Some(cmd_tx),
+                    snapshot: Snapshot::default(),
+                    state: ConnectionState::Connecting,
+                });
+                self.broadcast(Event::State {
+                    state: ConnectionState::Connecting,
+                    reason: None,
+                });
+                tokio::spawn(flow(
+                    *profile,
+                    cmd_rx,
+                    self.tx.clone(),
+                    self.journal_path.clone(),
+                ));
+                Response::Ok
+            }
+        }
+    }
+}
+
+/// Signs in with one profile and runs the connection to its end.
+async fn flow(
+    profile: Profile,
+    commands: mpsc::Receiver<Command>,
+    manager: mpsc::Sender<Msg>,
+    journal_path: PathBuf,
+) {
+    let (reason, error) = match flow_inner(profile, commands, &manager, journal_path).await {
+        Ok(r) => (r, false),
+        Err(e) => (e, true),
+    };
+    let _ = manager.send(Msg::Ended { reason, error }).await;
+}
+
+async fn flow_inner(
+    profile: Profile,
+    commands: mpsc::Receiver<Command>,
+    manager: &mpsc::Sender<Msg>,
+    journal_path: PathBuf,
+) -> Result<String, String> {
+    let (tx, rx) = oneshot::channel();
+    let text = format!(
+        "Pre-shared key for {} ({})",
+        profile.name, profile.gateway.host
+    );
+    manager
+        .send(Msg::Ask {
+            kind: PromptKind::Psk,
+            text,
+            answer: tx,
+        })
+        .await
+        .map_err(|_| "daemon stopping".to_string())?;
+    let Some(psk) = rx.await.ok().flatten() else {
+        return Err("sign-in cancelled: no pre-shared key was given".into());
+    };
+    let credential = Credential::Psk(Secret::from_slice(psk.expose().as_bytes()));
+    drop(psk);
+    let ike = profile
+        .to_ike_config(credential)
+        .map_err(|e| e.to_string())?;
+    let gateway = resolve(&profile.gateway.host, profile.gateway.port).await?;
+    let (full_tunnel, split) = match &profile.routes {
+        Routes::Full {} => (true, vec![]),
+        Routes::Split { prefixes } => (
+            false,
+            prefixes
+                .iter()
+                .filter_map(|p| p.parse::<IpPrefix>().ok())
+                .collect(),
+        ),
+    };
+    let params = Params {
+        ike: std::sync::Arc::new(ike),
+        gateway,
+        full_tunnel,
+        split,
+        use_gateway_dns: profile.dns.use_gateway,
+        dns: DnsConfig {
+            servers: profile.dns.servers.clone(),
+            search_domains: profile.dns.search.clone(),
+        },
+        tun_name: "ibex0".into(),
+        mtu: 1400,
+    };
+    let mut journal = Journal::load(&journal_path).map_err(|e| e.to_string())?;
+    let (status_tx, mut status_rx) = watch::channel(Snapshot::default());
+    let forward = {
+        let manager = manager.clone();
+        tokio::spawn(async move {
+            while status_rx.changed().await.is_ok() {
+                let s = status_rx.borrow_and_update().clone();
+                if manager.send(Msg::Snapshot(s)).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let result = connection::run(params, commands, status_tx, &mut journal).await;
+    forward.abort();
+    match result {
+        Ok(reason) if reason == ibex_ike::CloseReason::LocalClose.to_string() => {
+            Ok("disconnected".into())
+        }
+        Ok(reason) => Err(reason),
+        Err(e) => {
+            warn!(error = %e, "connection failed");
+            Err(e.to_string())
+        }
+    }
+}
+
+async fn resolve(host: &str, port: u16) -> Result<IpAddr, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    let mut addrs = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| format!("cannot resolve the gateway '{host}': {e}"))?;
+    addrs
+        .next()
+        .map(|a| a.ip())
+        .ok_or_else(|| format!("the gateway '{host}' has no address"))
+}

@@ -1,0 +1,326 @@
+//! The wire format: exact lines for a few messages (so it cannot drift
+//! unnoticed) and a serde roundtrip of every message kind.
+
+use ibex_ipc::{
+    ClientMessage, CloseReason, ConnectionState, Counters, ErrorCode, Event, LogLevel, Message,
+    ProfileRef, Prompt, PromptKind, Request, Response, SecretString, ServerMessage, Status,
+};
+use ibex_profile::Profile;
+
+const PROFILE: &str = include_str!("../../../profiles/psk-full-tunnel.json");
+
+fn request(id: u64, request: Request) -> ClientMessage {
+    ClientMessage { id, request }
+}
+
+fn response(id: u64, response: Response) -> ServerMessage {
+    ServerMessage::Response { id, response }
+}
+
+fn event(e: Event) -> ServerMessage {
+    ServerMessage::Event(e)
+}
+
+#[test]
+fn pinned_lines() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            request(
+                1,
+                Request::Hello {
+                    client: "ibex-cli".into(),
+                    version: "0.1.0".into(),
+                },
+            )
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"id":1,"type":"hello","client":"ibex-cli","version":"0.1.0"}"#,
+        ),
+        (
+            request(2, Request::Disconnect).to_line().unwrap(),
+            r#"{"v":1,"id":2,"type":"disconnect"}"#,
+        ),
+        (
+            request(
+                3,
+                Request::Answer {
+                    prompt_id: 7,
+                    value: "123456".into(),
+                },
+            )
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"id":3,"type":"answer","prompt_id":7,"value":"123456"}"#,
+        ),
+        (
+            request(4, Request::CancelPrompt { prompt_id: 7 })
+                .to_line()
+                .unwrap(),
+            r#"{"v":1,"id":4,"type":"cancel_prompt","prompt_id":7}"#,
+        ),
+        (
+            response(2, Response::Ok).to_line().unwrap(),
+            r#"{"v":1,"id":2,"type":"ok"}"#,
+        ),
+        (
+            response(
+                2,
+                Response::Error {
+                    code: ErrorCode::NotConnected,
+                    message: "no tunnel is up".into(),
+                },
+            )
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"id":2,"type":"error","code":"not_connected","message":"no tunnel is up"}"#,
+        ),
+        (
+            event(Event::State {
+                state: ConnectionState::WaitingForUser,
+                reason: None,
+            })
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"type":"state","state":"waiting_for_user"}"#,
+        ),
+        (
+            event(Event::Prompt(Prompt {
+                prompt_id: 7,
+                kind: PromptKind::Push,
+                text: Some("Approve the sign-in on your phone".into()),
+                number_to_match: Some("42".into()),
+                deadline: Some(1_767_225_600),
+                choices: vec![],
+            }))
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"type":"prompt","prompt_id":7,"kind":"push","text":"Approve the sign-in on your phone","number_to_match":"42","deadline":1767225600}"#,
+        ),
+        (
+            event(Event::PromptClosed {
+                prompt_id: 7,
+                reason: CloseReason::Answered,
+            })
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"type":"prompt_closed","prompt_id":7,"reason":"answered"}"#,
+        ),
+        (
+            event(Event::Stats {
+                uptime_s: 60,
+                counters: Counters {
+                    bytes_in: 1,
+                    bytes_out: 2,
+                    packets_in: 3,
+                    packets_out: 4,
+                    drops: 5,
+                },
+            })
+            .to_line()
+            .unwrap(),
+            r#"{"v":1,"type":"stats","uptime_s":60,"bytes_in":1,"bytes_out":2,"packets_in":3,"packets_out":4,"drops":5}"#,
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
+}
+
+fn status() -> Status {
+    Status {
+        state: ConnectionState::Connected,
+        profile: Some(ProfileRef {
+            uuid: "3b6f0c1e-8d2a-4f57-9a61-2c4e7b9d0f13".into(),
+            name: "Home lab".into(),
+        }),
+        gateway: Some("192.0.2.1:4500".parse().unwrap()),
+        virtual_ips: vec!["10.99.0.2".parse().unwrap()],
+        dns: vec!["10.99.0.53".parse().unwrap()],
+        ike_suite: Some("aes256gcm16-prfsha384-ecp384".into()),
+        esp_suite: Some("aes256gcm16".into()),
+        nat_detected: true,
+        mobike: true,
+        uptime_s: 3600,
+        counters: Counters {
+            bytes_in: 10,
+            bytes_out: 20,
+            packets_in: 1,
+            packets_out: 2,
+            drops: 0,
+        },
+    }
+}
+
+#[test]
+fn every_client_message_roundtrips() {
+    let profile = Profile::from_json(PROFILE).unwrap();
+    let all = [
+        Request::Hello {
+            client: "ibex-gui".into(),
+            version: "1.2.3".into(),
+        },
+        Request::Connect {
+            profile: Box::new(profile),
+        },
+        Request::Disconnect,
+        Request::Status,
+        Request::Subscribe,
+        Request::Answer {
+            prompt_id: 9,
+            value: SecretString::from("p\"ss\\w\u{f6}rd\n"),
+        },
+        Request::CancelPrompt { prompt_id: 9 },
+    ];
+    for (i, r) in all.into_iter().enumerate() {
+        let m = request(i as u64 + 100, r);
+        let line = m.to_line().unwrap();
+        assert!(!line.contains('\n'), "one line: {line}");
+        assert_eq!(ClientMessage::decode(line.as_bytes()).unwrap(), m, "{line}");
+    }
+}
+
+#[test]
+fn every_server_message_roundtrips() {
+    let kinds = [
+        PromptKind::Password,
+        PromptKind::Psk,
+        PromptKind::Otp,
+        PromptKind::Push,
+        PromptKind::Fido2,
+        PromptKind::Pin,
+        PromptKind::CertificatePassphrase,
+    ];
+    let mut all = vec![
+        response(
+            1,
+            Response::Welcome {
+                server: "ibexd".into(),
+                version: "0.1.0".into(),
+            },
+        ),
+        response(2, Response::Ok),
+        response(
+            3,
+            Response::Error {
+                code: ErrorCode::BadRequest,
+                message: "x".into(),
+            },
+        ),
+        response(4, Response::Status(Box::new(status()))),
+        response(5, Response::Status(Box::new(Status::disconnected()))),
+        event(Event::State {
+            state: ConnectionState::Error,
+            reason: Some("AUTHENTICATION_FAILED".into()),
+        }),
+        event(Event::Stats {
+            uptime_s: 1,
+            counters: Counters::default(),
+        }),
+        event(Event::Log {
+            level: LogLevel::Warn,
+            message: "retransmitting".into(),
+        }),
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        all.push(event(Event::Prompt(Prompt {
+            prompt_id: i as u64,
+            kind,
+            text: None,
+            number_to_match: None,
+            deadline: None,
+            choices: vec!["approve".into(), "deny".into()],
+        })));
+    }
+    for reason in [
+        CloseReason::Answered,
+        CloseReason::Cancelled,
+        CloseReason::Expired,
+    ] {
+        all.push(event(Event::PromptClosed {
+            prompt_id: 1,
+            reason,
+        }));
+    }
+    for state in [
+        ConnectionState::Disconnected,
+        ConnectionState::Connecting,
+        ConnectionState::WaitingForUser,
+        ConnectionState::Connected,
+        ConnectionState::Disconnecting,
+    ] {
+        all.push(event(Event::State {
+            state,
+            reason: None,
+        }));
+    }
+    for m in all {
+        let line = m.to_line().unwrap();
+        assert_eq!(ServerMessage::decode(line.as_bytes()).unwrap(), m, "{line}");
+    }
+}
+
+#[test]
+fn forward_compatible_values() {
+    // Unknown fields are ignored; unknown prompt kinds and error codes map
+    // to a catch-all instead of failing the whole line.
+    let line = br#"{"v":1,"type":"prompt","prompt_id":1,"kind":"retina-scan","colour":"blue"}"#;
+    let ServerMessage::Event(Event::Prompt(p)) = ServerMessage::decode(line).unwrap() else {
+        panic!("not a prompt");
+    };
+    assert_eq!(p.kind, PromptKind::Unknown);
+    let line = br#"{"v":1,"id":3,"type":"error","code":"quota_exceeded","message":"m"}"#;
+    let decoded = ServerMessage::decode(line).unwrap();
+    assert!(matches!(
+        decoded,
+        ServerMessage::Response {
+            id: 3,
+            response: Response::Error {
+                code: ErrorCode::Other,
+                ..
+            }
+        }
+    ));
+}
+
+#[test]
+fn answer_debug_never_shows_the_secret() {
+    let m = request(
+        5,
+        Request::Answer {
+            prompt_id: 1,
+            value: "correct horse battery staple".into(),
+        },
+    );
+    for printed in [
+        format!("{m:?}"),
+        format!("{m:#?}"),
+        format!("{:?}", m.request),
+    ] {
+        assert!(!printed.contains("correct horse"), "{printed}");
+        assert!(printed.contains("redacted"), "{printed}");
+    }
+    let decoded = ClientMessage::decode(m.to_line().unwrap().as_bytes()).unwrap();
+    assert!(!format!("{decoded:?}").contains("correct horse"));
+}
+
+#[test]
+fn connect_refuses_an_invalid_profile() {
+    let profile = Profile::from_json(PROFILE).unwrap();
+    let mut bad = profile.clone();
+    bad.ike_proposals = Some(vec!["aes128-sha1-modp1024".into()]);
+    let line = request(
+        8,
+        Request::Connect {
+            profile: Box::new(bad),
+        },
+    )
+    .to_line()
+    .unwrap();
+    let e = ClientMessage::decode(line.as_bytes()).unwrap_err();
+    assert_eq!(e.id, Some(8), "the id is kept so the daemon can answer");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("ike_proposals[0] 'aes128-sha1-modp1024': 'sha1' is a weak algorithm"),
+        "{msg}"
+    );
+}

@@ -1,0 +1,202 @@
+//! [`Profile::to_ike_config`]: a valid profile plus the credential the
+//! agent supplied, as the engine's [`Config`].
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ibex_ike::auth::{AuthError, CertCredential, TrustAnchors};
+use ibex_ike::crypto::Secret;
+use ibex_ike::message::TrafficSelector;
+use ibex_ike::proposal::{EspProposal, IkeProposal};
+use ibex_ike::{Config, Identity, LocalAuth, PeerAuth};
+
+use crate::model::{Auth, Profile, Routes};
+use crate::path::JsonPath;
+use crate::validate::{error, Problem, ValidationError};
+
+/// The secret half of a connection, supplied by the agent from a prompt or
+/// the keyring; the profile only says which kind is needed.
+#[derive(Clone)]
+pub enum Credential {
+    /// The pre-shared key, for `auth.method = "psk"`.
+    Psk(Secret),
+    /// Certificate chain and private key, for `auth.method = "certificate"`.
+    Certificate {
+        /// PEM certificates, leaf first (the profile's inline PEM, or the
+        /// file it names).
+        chain_pem: Vec<u8>,
+        /// Unencrypted PKCS#8 PEM private key (decrypted by the agent if
+        /// the file was encrypted).
+        key_pem: Secret,
+    },
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credential::Psk(s) => f.debug_tuple("Psk").field(s).finish(),
+            Credential::Certificate { chain_pem, key_pem } => f
+                .debug_struct("Certificate")
+                .field("chain_pem_len", &chain_pem.len())
+                .field("key_pem", key_pem)
+                .finish(),
+        }
+    }
+}
+
+impl Credential {
+    fn kind(&self) -> &'static str {
+        match self {
+            Credential::Psk(_) => "a pre-shared key",
+            Credential::Certificate { .. } => "a certificate",
+        }
+    }
+}
+
+/// Why a profile and credential could not become an engine configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The profile breaks a rule; import it again with `Profile::from_json`
+    /// to see where.
+    #[error("invalid profile: {0}")]
+    Invalid(#[from] ValidationError),
+    /// The credential does not fit the profile's auth method.
+    #[error(
+        "profile '{profile}' authenticates with '{method}', but the agent supplied {supplied}"
+    )]
+    WrongCredential {
+        /// Profile name.
+        profile: String,
+        /// The profile's auth method.
+        method: &'static str,
+        /// What was supplied.
+        supplied: &'static str,
+    },
+    /// The engine cannot run this auth method yet.
+    #[error("profile '{profile}' uses EAP authentication, which this version of Ibex cannot run yet; ask the gateway's administrator for a psk or certificate profile")]
+    EapUnsupported {
+        /// Profile name.
+        profile: String,
+    },
+    /// The pre-shared key is empty.
+    #[error("the pre-shared key is empty; enter the key the gateway's administrator gave you")]
+    EmptyPsk,
+    /// The client certificate or key cannot be loaded.
+    #[error("client certificate: {0}")]
+    Certificate(#[source] AuthError),
+    /// The CA certificate cannot be loaded.
+    #[error("ca_certificate: {0}")]
+    CaCertificate(#[source] AuthError),
+}
+
+impl Profile {
+    /// The engine configuration for this profile, authenticating with
+    /// `credential`.
+    ///
+    /// The gateway must authenticate with a certificate chaining to
+    /// `ca_certificate` when that is given, and with the same pre-shared key
+    /// otherwise (psk profiles only). A virtual IPv4 address and DNS servers
+    /// are requested; the remote traffic selectors are `0.0.0.0/0` for a
+    /// full tunnel and the prefixes for a split tunnel.
+    pub fn to_ike_config(&self, credential: Credential) -> Result<Config, ConfigError> {
+        self.validate()?;
+        let wrong = |c: &Credential| ConfigError::WrongCredential {
+            profile: self.name.clone(),
+            method: self.auth.method_name(),
+            supplied: c.kind(),
+        };
+        let (local_auth, psk) = match (&self.auth, credential) {
+            (Auth::Psk {}, Credential::Psk(key)) => {
+                if key.is_empty() {
+                    return Err(ConfigError::EmptyPsk);
+                }
+                (LocalAuth::Psk(key.clone()), Some(key))
+            }
+            (Auth::Certificate { .. }, Credential::Certificate { chain_pem, key_pem }) => {
+                let cred = CertCredential::from_pem(&chain_pem, key_pem.expose())
+                    .map_err(ConfigError::Certificate)?;
+                (LocalAuth::Certificate(cred), None)
+            }
+            (Auth::Eap { .. }, _) => {
+                return Err(ConfigError::EapUnsupported {
+                    profile: self.name.clone(),
+                })
+            }
+            (_, c) => return Err(wrong(&c)),
+        };
+        let local_id = match (&self.local_id, &local_auth) {
+            (Some(id), _) => Identity::parse(id),
+            (None, LocalAuth::Certificate(cred)) => {
+                let (kind, data) = cred.default_identity();
+                Identity { kind, data }
+            }
+            // validate() requires local_id for the other methods.
+            (None, LocalAuth::Psk(_)) => {
+                return Err(invalid(
+                    "local_id",
+                    Problem::Required {
+                        hint: "auth method 'psk' needs your identity".into(),
+                    },
+                ))
+            }
+        };
+        let peer_auth = match (&self.ca_certificate, psk) {
+            (Some(pem), _) => PeerAuth::Certificate(
+                TrustAnchors::from_pem(pem.as_bytes()).map_err(ConfigError::CaCertificate)?,
+            ),
+            (None, Some(key)) => PeerAuth::Psk(key),
+            // validate() requires ca_certificate for the other methods.
+            (None, None) => {
+                return Err(invalid(
+                    "ca_certificate",
+                    Problem::CaRequired {
+                        method: self.auth.method_name(),
+                    },
+                ))
+            }
+        };
+        let mut config = Config::new(local_id, local_auth);
+        config.remote_id = Some(Identity::parse(&self.remote_id));
+        config.peer_auth = Some(peer_auth);
+        if let Some(list) = &self.ike_proposals {
+            config.ike_proposals = list
+                .iter()
+                .map(|s| IkeProposal::parse(s))
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid("ike_proposals", Problem::Proposal(e)))?;
+        }
+        if let Some(list) = &self.esp_proposals {
+            config.esp_proposals = list
+                .iter()
+                .map(|s| EspProposal::parse(s))
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid("esp_proposals", Problem::Proposal(e)))?;
+        }
+        config.remote_ts = match &self.routes {
+            Routes::Full {} => vec![TrafficSelector::any_v4()],
+            Routes::Split { prefixes } => prefixes.iter().filter_map(|p| selector(p)).collect(),
+        };
+        config.request_vip = true;
+        config.force_encap = self.nat_traversal.force_encapsulation;
+        config.mobike = self.mobike;
+        config.dpd_interval =
+            (self.dpd_interval_s > 0).then(|| Duration::from_secs(self.dpd_interval_s.into()));
+        Ok(config)
+    }
+}
+
+/// A rule violation at the top-level field `field`.
+fn invalid(field: &'static str, problem: Problem) -> ConfigError {
+    ConfigError::Invalid(error(JsonPath::root().key(field), None, problem))
+}
+
+/// The traffic selector of a validated `a.b.c.d/len` prefix.
+fn selector(prefix: &str) -> Option<TrafficSelector> {
+    let (addr, len) = prefix.split_once('/')?;
+    Some(TrafficSelector::from_prefix(
+        addr.parse::<IpAddr>().ok()?,
+        len.parse().ok()?,
+    ))
+}

@@ -1,0 +1,265 @@
+//! [`Profile::validate`]: the rules a profile must satisfy beyond its JSON
+//! shape, each failure tied to the [`JsonPath`] of the offending value.
+
+mod checks;
+mod problem;
+
+use ibex_ike::proposal::{EspProposal, IkeProposal, ProposalError};
+pub(crate) use problem::error;
+pub use problem::{Problem, ValidationError};
+use serde::{Deserialize, Deserializer};
+
+use crate::model::{Auth, CertificateSource, Profile, Routes, PROFILE_VERSION};
+use crate::path::JsonPath;
+use checks::{check_domain, check_host, check_identity, check_key_path, check_prefix, check_text};
+
+/// Longest accepted `dpd_interval_s`, `reconnect.initial_delay_s` and
+/// `reconnect.max_delay_s`.
+const MAX_INTERVAL_S: u32 = 3600;
+
+/// Most EAP rounds in one authentication.
+const MAX_EAP_ROUNDS: usize = 4;
+
+type Check = Result<(), ValidationError>;
+
+impl Profile {
+    /// Checks every rule a profile must satisfy beyond its JSON shape and
+    /// returns the first violation in document order: the version, a UUID,
+    /// a usable name, host, port and identities, a method-appropriate
+    /// credential description without secrets, a loadable CA, proposals
+    /// the engine accepts (weak algorithms are refused), CIDR prefixes
+    /// without host bits, domain names and sane timers.
+    pub fn validate(&self) -> Check {
+        let root = JsonPath::root();
+        if self.version != PROFILE_VERSION {
+            let found = self.version.to_string();
+            return Err(error(
+                root.key("version"),
+                None,
+                Problem::UnsupportedVersion { found },
+            ));
+        }
+        checks::check_uuid(&root.key("uuid"), &self.uuid)?;
+        check_text(
+            &root.key("name"),
+            &self.name,
+            128,
+            "give the connection a short name such as \"Work\"",
+        )?;
+        let gw = root.key("gateway");
+        check_host(&gw.key("host"), &self.gateway.host)?;
+        if self.gateway.port == 0 {
+            return Err(error(
+                gw.key("port"),
+                None,
+                Problem::Malformed {
+                    reason: "port 0 is not a usable port; use 500, the IKE port, unless the gateway's administrator gave another".into(),
+                },
+            ));
+        }
+        self.validate_identities(&root)?;
+        self.validate_auth(&root.key("auth"))?;
+        self.validate_ca(&root)?;
+        validate_proposals(
+            &root.key("ike_proposals"),
+            self.ike_proposals.as_deref(),
+            |s| IkeProposal::parse(s).map(drop),
+        )?;
+        validate_proposals(
+            &root.key("esp_proposals"),
+            self.esp_proposals.as_deref(),
+            |s| EspProposal::parse(s).map(drop),
+        )?;
+        if let Routes::Split { prefixes } = &self.routes {
+            let path = root.key("routes").key("prefixes");
+            if prefixes.is_empty() {
+                return Err(error(path, None, Problem::Empty {
+                    hint: "list the networks to reach through the tunnel, e.g. \"10.0.0.0/8\", or use {\"mode\": \"full\"}",
+                }));
+            }
+            for (i, p) in prefixes.iter().enumerate() {
+                check_prefix(&path.index(i), p)?;
+            }
+        }
+        let search = root.key("dns").key("search");
+        for (i, d) in self.dns.search.iter().enumerate() {
+            check_domain(&search.index(i), d)?;
+        }
+        range(
+            &root.key("dpd_interval_s"),
+            self.dpd_interval_s,
+            0,
+            MAX_INTERVAL_S,
+        )?;
+        let rc = root.key("reconnect");
+        let initial = self.reconnect.initial_delay_s;
+        range(&rc.key("initial_delay_s"), initial, 1, MAX_INTERVAL_S)?;
+        range(
+            &rc.key("max_delay_s"),
+            self.reconnect.max_delay_s,
+            initial.max(1),
+            MAX_INTERVAL_S,
+        )
+    }
+
+    fn validate_identities(&self, root: &JsonPath) -> Check {
+        let needs_local = !matches!(self.auth, Auth::Certificate { .. });
+        match &self.local_id {
+            Some(id) => check_identity(&root.key("local_id"), id)?,
+            None if needs_local => {
+                return Err(error(
+                    root.key("local_id"),
+                    None,
+                    Problem::Required {
+                        hint: format!(
+                            "auth method '{}' needs your identity, e.g. \"alice@example.com\"",
+                            self.auth.method_name()
+                        ),
+                    },
+                ))
+            }
+            None => {}
+        }
+        if self.remote_id.is_empty() {
+            return Err(error(root.key("remote_id"), None, Problem::Required {
+                hint: "set it to the identity the gateway proves (usually its DNS name, e.g. \"vpn.example.com\")".into(),
+            }));
+        }
+        check_identity(&root.key("remote_id"), &self.remote_id)
+    }
+
+    fn validate_auth(&self, path: &JsonPath) -> Check {
+        match &self.auth {
+            Auth::Psk {} => Ok(()),
+            Auth::Certificate {
+                certificate, key, ..
+            } => {
+                let cert_path = path.key("certificate");
+                if certificate.trim().is_empty() {
+                    return Err(error(
+                        cert_path,
+                        None,
+                        Problem::Empty {
+                            hint: "give the path of your certificate's PEM file, or its PEM text",
+                        },
+                    ));
+                }
+                match CertificateSource::of(certificate) {
+                    CertificateSource::Pem(pem) => checks::check_certificate_pem(&cert_path, pem)?,
+                    CertificateSource::Path(_) => check_key_path(&cert_path, certificate)?,
+                }
+                check_key_path(&path.key("key"), key)
+            }
+            Auth::Eap { rounds } => {
+                let rp = path.key("rounds");
+                if rounds.is_empty() {
+                    return Err(error(
+                        rp,
+                        None,
+                        Problem::Empty {
+                            hint: "list at least one round, e.g. [{\"method\": \"mschapv2\"}]",
+                        },
+                    ));
+                }
+                if rounds.len() > MAX_EAP_ROUNDS {
+                    return Err(error(
+                        rp,
+                        None,
+                        Problem::Malformed {
+                            reason: format!(
+                                "has {} rounds; at most {MAX_EAP_ROUNDS} are supported",
+                                rounds.len()
+                            ),
+                        },
+                    ));
+                }
+                for (i, r) in rounds.iter().enumerate() {
+                    if let Some(id) = &r.identity {
+                        check_identity(&rp.index(i).key("identity"), id)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn validate_ca(&self, root: &JsonPath) -> Check {
+        let path = root.key("ca_certificate");
+        let Some(pem) = &self.ca_certificate else {
+            return match self.auth {
+                Auth::Psk {} => Ok(()),
+                _ => Err(error(
+                    path,
+                    None,
+                    Problem::CaRequired {
+                        method: self.auth.method_name(),
+                    },
+                )),
+            };
+        };
+        if pem.contains("PRIVATE KEY") {
+            return Err(error(path, None, Problem::InlinePrivateKey));
+        }
+        ibex_ike::auth::TrustAnchors::from_pem(pem.as_bytes())
+            .map(drop)
+            .map_err(|e| {
+                error(
+                    path,
+                    None,
+                    Problem::BadCaCertificate {
+                        detail: e.to_string(),
+                    },
+                )
+            })
+    }
+}
+
+fn validate_proposals(
+    path: &JsonPath,
+    list: Option<&[String]>,
+    parse: impl Fn(&str) -> Result<(), ProposalError>,
+) -> Check {
+    let Some(list) = list else { return Ok(()) };
+    if list.is_empty() {
+        return Err(error(
+            path.clone(),
+            None,
+            Problem::Empty {
+                hint: "list at least one proposal, or leave the field out to use the defaults",
+            },
+        ));
+    }
+    for (i, p) in list.iter().enumerate() {
+        parse(p).map_err(|e| error(path.index(i), Some(p), Problem::Proposal(e)))?;
+    }
+    Ok(())
+}
+
+fn range(path: &JsonPath, value: u32, min: u32, max: u32) -> Check {
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(error(
+        path.clone(),
+        None,
+        Problem::OutOfRange {
+            value: value.into(),
+            min: min.into(),
+            max: max.into(),
+            unit: " seconds",
+        },
+    ))
+}
+
+/// Deserializes a [`Profile`] and [validates](Profile::validate) it; for
+/// `#[serde(deserialize_with = "ibex_profile::deserialize_validated")]` on
+/// fields that must only ever hold valid profiles (such as the daemon's
+/// `connect` request). The error names the offending field but not the
+/// line (use [`Profile::from_json`] for documents people edit).
+pub fn deserialize_validated<'de, D: Deserializer<'de>>(d: D) -> Result<Profile, D::Error> {
+    let profile = Profile::deserialize(d)?;
+    profile
+        .validate()
+        .map_err(|e| serde::de::Error::custom(format!("invalid profile: {e}")))?;
+    Ok(profile)
+}

@@ -1,0 +1,116 @@
+//! The shipped example profiles parse, and become engine configurations.
+
+mod common;
+
+use common::{example, EXAMPLES};
+use ibex_ike::crypto::Secret;
+use ibex_ike::{LocalAuth, PeerAuth};
+use ibex_profile::{Auth, ConfigError, Credential, EapMethod, Profile, Routes};
+
+#[test]
+fn every_example_parses_and_roundtrips() {
+    for name in EXAMPLES {
+        let p = Profile::from_json(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = Profile::from_json(&p.to_json_pretty()).expect("re-serialized profile parses");
+        assert_eq!(p, again, "{name}");
+    }
+}
+
+#[test]
+fn example_contents() {
+    let psk = Profile::from_json(&example("psk-full-tunnel.json")).unwrap();
+    assert_eq!(psk.auth, Auth::Psk {});
+    assert_eq!(psk.routes, Routes::Full {});
+    let cert = Profile::from_json(&example("certificate-split-tunnel.json")).unwrap();
+    assert!(matches!(cert.routes, Routes::Split { ref prefixes } if prefixes.len() == 3));
+    assert!(cert.local_id.is_none());
+    let eap = Profile::from_json(&example("eap-mfa.json")).unwrap();
+    let Auth::Eap { rounds } = &eap.auth else {
+        panic!("eap example is not eap");
+    };
+    let methods: Vec<_> = rounds.iter().map(|r| r.method).collect();
+    assert_eq!(methods, [EapMethod::Mschapv2, EapMethod::Push]);
+    assert_eq!(eap.gateway.port, 500, "default port");
+    assert_eq!(eap.dpd_interval_s, 30, "default DPD interval");
+    assert!(eap.mobike, "MOBIKE on by default");
+}
+
+#[test]
+fn psk_profile_to_ike_config() {
+    let p = Profile::from_json(&example("psk-full-tunnel.json")).unwrap();
+    let key = Secret::from_slice(b"correct horse battery staple");
+    let c = p.to_ike_config(Credential::Psk(key.clone())).unwrap();
+    assert!(matches!(c.local_auth, LocalAuth::Psk(ref k) if *k == key));
+    assert!(matches!(c.peer_auth, Some(PeerAuth::Psk(ref k)) if *k == key));
+    assert_eq!(c.local_id.to_string(), "alice@example.com");
+    assert_eq!(
+        c.remote_id.as_ref().map(|i| i.to_string()).as_deref(),
+        Some("vpn.example.com")
+    );
+    assert_eq!(c.ike_proposals.len(), 2);
+    assert_eq!(c.esp_proposals.len(), 2);
+    assert!(c.request_vip && c.mobike && !c.force_encap);
+    assert_eq!(c.dpd_interval, Some(std::time::Duration::from_secs(30)));
+    assert_eq!(
+        c.remote_ts,
+        vec![ibex_ike::message::TrafficSelector::any_v4()]
+    );
+
+    let empty = p.to_ike_config(Credential::Psk(Secret::default()));
+    assert!(matches!(empty, Err(ConfigError::EmptyPsk)));
+    let wrong = p.to_ike_config(Credential::Certificate {
+        chain_pem: vec![],
+        key_pem: Secret::default(),
+    });
+    let msg = wrong.unwrap_err().to_string();
+    assert!(msg.contains("authenticates with 'psk'"), "{msg}");
+}
+
+#[test]
+fn certificate_profile_to_ike_config() {
+    let p = Profile::from_json(&example("certificate-split-tunnel.json")).unwrap();
+    let testdata = concat!(env!("CARGO_MANIFEST_DIR"), "/../ike/src/auth/testdata/");
+    let chain = std::fs::read(format!("{testdata}rsa-leaf.pem")).unwrap();
+    let key = std::fs::read(format!("{testdata}rsa-leaf.key.pem")).unwrap();
+    let c = p
+        .to_ike_config(Credential::Certificate {
+            chain_pem: chain.clone(),
+            key_pem: Secret::new(key),
+        })
+        .unwrap();
+    assert!(matches!(c.local_auth, LocalAuth::Certificate(_)));
+    assert!(matches!(c.peer_auth, Some(PeerAuth::Certificate(_))));
+    assert_eq!(
+        c.local_id.to_string(),
+        "gw.ibex.test",
+        "identity from the certificate"
+    );
+    assert_eq!(c.remote_ts.len(), 3);
+    assert!(c.force_encap);
+
+    let bad = p.to_ike_config(Credential::Certificate {
+        chain_pem: chain,
+        key_pem: Secret::from_slice(b"not a key"),
+    });
+    assert!(matches!(bad, Err(ConfigError::Certificate(_))), "{bad:?}");
+}
+
+#[test]
+fn eap_profile_is_not_runnable_yet() {
+    let p = Profile::from_json(&example("eap-mfa.json")).unwrap();
+    let e = p
+        .to_ike_config(Credential::Psk(Secret::from_slice(b"x")))
+        .unwrap_err();
+    assert!(matches!(e, ConfigError::EapUnsupported { .. }));
+    assert!(e.to_string().contains("cannot run yet"), "{e}");
+}
+
+#[test]
+fn credential_debug_is_redacted() {
+    let c = Credential::Certificate {
+        chain_pem: b"public".to_vec(),
+        key_pem: Secret::from_slice(b"-----BEGIN PRIVATE KEY----- s3cr3t"),
+    };
+    let d = format!("{c:?} {:?}", Credential::Psk(Secret::from_slice(b"s3cr3t")));
+    assert!(!d.contains("s3cr3t") && !d.contains("PRIVATE"), "{d}");
+}

@@ -1,0 +1,147 @@
+//! `profiles/profile.schema.json` is valid, every example validates
+//! against it, and its property names are those of the serde model.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{example, profiles_dir, BASE, EXAMPLES};
+use ibex_profile::Profile;
+use serde_json::Value;
+
+fn schema() -> Value {
+    let text = std::fs::read_to_string(profiles_dir().join("profile.schema.json")).unwrap();
+    serde_json::from_str(&text).expect("schema is valid JSON")
+}
+
+fn validator() -> jsonschema::Validator {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema())
+        .expect("schema is a valid draft 2020-12 schema")
+}
+
+#[test]
+fn examples_validate_against_schema() {
+    let v = validator();
+    for name in EXAMPLES {
+        let doc: Value = serde_json::from_str(&example(name)).unwrap();
+        let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+    let base: Value = serde_json::from_str(BASE).unwrap();
+    assert!(v.is_valid(&base));
+}
+
+#[test]
+fn schema_rejects_what_the_model_rejects() {
+    let v = validator();
+    let base: Value = serde_json::from_str(BASE).unwrap();
+    let mut cases = Vec::new();
+    let mut c = base.clone();
+    c["gatway"] = c["gateway"].take();
+    cases.push(("unknown field", c));
+    let mut c = base.clone();
+    c["gateway"]["port"] = 0.into();
+    cases.push(("port 0", c));
+    let mut c = base.clone();
+    c["version"] = 2.into();
+    cases.push(("version 2", c));
+    let mut c = base.clone();
+    c["auth"] = serde_json::json!({"method": "eap", "rounds": [{"method": "push"}]});
+    cases.push(("eap without ca_certificate", c));
+    let mut c = base.clone();
+    c["auth"] =
+        serde_json::json!({"method": "certificate", "certificate": "/c.pem", "key": "k.pem"});
+    cases.push(("relative key path", c));
+    let mut c = base.clone();
+    c.as_object_mut().unwrap().remove("remote_id");
+    cases.push(("missing remote_id", c));
+    for (what, doc) in cases {
+        assert!(!v.is_valid(&doc), "schema accepts {what}");
+        assert!(
+            Profile::from_json(&doc.to_string()).is_err(),
+            "model accepts {what}"
+        );
+    }
+}
+
+/// The names of the object properties a schema node declares, following
+/// `$ref` into `$defs` and merging `oneOf` branches.
+fn schema_keys(schema: &Value, node: &Value, out: &mut BTreeSet<String>, prefix: &str) {
+    if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/");
+        schema_keys(schema, &schema["$defs"][name], out, prefix);
+    }
+    for branch in node
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        schema_keys(schema, branch, out, prefix);
+    }
+    if let Some(items) = node.get("items") {
+        schema_keys(schema, items, out, &format!("{prefix}[]"));
+    }
+    for (k, v) in node
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let path = format!("{prefix}.{k}");
+        out.insert(path.clone());
+        schema_keys(schema, v, out, &path);
+    }
+}
+
+/// The keys of a JSON document, as paths.
+fn doc_keys(doc: &Value, out: &mut BTreeSet<String>, prefix: &str) {
+    match doc {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let path = format!("{prefix}.{k}");
+                out.insert(path.clone());
+                doc_keys(v, out, &path);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                doc_keys(v, out, &format!("{prefix}[]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn schema_properties_match_the_model() {
+    let schema = schema();
+    let mut declared = BTreeSet::new();
+    schema_keys(&schema, &schema, &mut declared, "");
+    // Profiles exercising every field of the model, serialized by serde.
+    let mut used = BTreeSet::new();
+    let mut full = Profile::from_json(&example("certificate-split-tunnel.json")).unwrap();
+    full.local_id = Some("alice@example.com".into());
+    if let ibex_profile::Auth::Certificate { key_encrypted, .. } = &mut full.auth {
+        *key_encrypted = true;
+    }
+    for p in [
+        full,
+        Profile::from_json(&example("psk-full-tunnel.json")).unwrap(),
+        Profile::from_json(&example("eap-mfa.json")).unwrap(),
+    ] {
+        doc_keys(&serde_json::to_value(&p).unwrap(), &mut used, "");
+    }
+    let undeclared: Vec<_> = used.difference(&declared).collect();
+    assert!(
+        undeclared.is_empty(),
+        "model fields missing from the schema: {undeclared:?}"
+    );
+    let unused: Vec<_> = declared.difference(&used).collect();
+    assert!(
+        unused.is_empty(),
+        "schema properties the model lacks: {unused:?}"
+    );
+}

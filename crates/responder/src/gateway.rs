@@ -1,0 +1,202 @@
+//! The gateway's event loop: IKE through the sans-IO [`Responder`], ESP
+//! between the UDP sockets and the TUN device, one task, no locks.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use ibex_esp::NextHeader;
+use ibex_ike::crypto::SystemRandom;
+use ibex_ike::{Event, Responder};
+use ibex_platform::{Journal, TunConfig, TunDevice};
+use ibex_tunnel::{destination, IkeSockets, Incoming, KeyLog, OpenError, Packet, Sad};
+use tracing::{debug, info, warn};
+
+use crate::config::Loaded;
+
+/// Why the gateway stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Setting up the TUN device failed.
+    #[error("TUN device: {0}")]
+    Platform(#[from] ibex_platform::PlatformError),
+    /// A socket failed.
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running gateway.
+pub struct Gateway {
+    engine: Responder,
+    sockets: IkeSockets,
+    tun: TunDevice,
+    sad: Sad,
+    keylog: KeyLog,
+    mtu: u16,
+}
+
+impl Gateway {
+    /// Creates the TUN device (recorded in `journal`) and binds UDP 500/4500.
+    pub async fn start(config: Loaded, journal: &mut Journal) -> Result<Gateway, GatewayError> {
+        let (net, len) = config.pool;
+        let tun_addr = Ipv4Addr::from(u32::from(net) + 1);
+        let tun = TunDevice::create(
+            &TunConfig {
+                name: Some(config.tun.name.clone()),
+                addresses: vec![(tun_addr.into(), len)],
+                mtu: config.tun.mtu,
+            },
+            journal,
+        )
+        .await?;
+        let sockets = IkeSockets::bind(config.listen).await?;
+        let keylog = KeyLog::from_env();
+        let mut ike = config.ike;
+        ike.base.keylog = keylog.enabled();
+        info!(listen = %config.listen, tun = tun.name(), pool = %format!("{net}/{len}"), "gateway up");
+        Ok(Gateway {
+            engine: Responder::new(ike, Box::new(|| Box::new(SystemRandom::new()))),
+            sockets,
+            tun,
+            sad: Sad::new(),
+            keylog,
+            mtu: config.tun.mtu,
+        })
+    }
+
+    /// Runs until `stop` resolves.
+    pub async fn run(
+        &mut self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), GatewayError> {
+        tokio::pin!(stop);
+        let mut net = vec![0u8; 65536];
+        let mut out = Packet::new(usize::from(self.mtu));
+        loop {
+            let wake = self
+                .engine
+                .poll_timeout()
+                .map(tokio::time::Instant::from_std);
+            let timer = async {
+                match wake {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = &mut stop => break,
+                r = self.sockets.recv(&mut net) => {
+                    let incoming = r?;
+                    self.on_network(incoming, &mut net).await;
+                }
+                r = self.tun.recv(out.payload_mut()) => {
+                    let len = r?;
+                    self.on_tun(&mut out, len).await;
+                }
+                _ = timer => self.engine.handle_timeout(Instant::now()),
+            }
+            self.flush().await;
+        }
+        for id in self.engine.session_ids() {
+            self.engine.with_session(id, |s| s.close(Instant::now()));
+        }
+        self.flush().await;
+        Ok(())
+    }
+
+    async fn on_network(&mut self, incoming: Incoming, buf: &mut [u8]) {
+        match incoming {
+            Incoming::Ike {
+                local,
+                remote,
+                offset,
+                len,
+            } => self.engine.handle_datagram(
+                Instant::now(),
+                local,
+                remote,
+                &buf[offset..offset + len],
+            ),
+            Incoming::Esp { len, remote } => match self.sad.open(&mut buf[..len]) {
+                Ok((_, inner)) => {
+                    if let Err(e) = self.tun.send(inner).await {
+                        debug!(error = %e, "TUN write failed");
+                    }
+                }
+                Err(OpenError::Esp(e)) => debug!(%remote, error = %e, "ESP packet dropped"),
+                Err(e) => debug!(%remote, error = %e, "ESP packet dropped"),
+            },
+            Incoming::Ignored => {}
+        }
+    }
+
+    async fn on_tun(&mut self, out: &mut Packet, len: usize) {
+        let range = out.payload_range(len);
+        let Some(dst) = destination(out.slice(range.clone())) else {
+            return;
+        };
+        let nh = if dst.is_ipv4() {
+            NextHeader::Ipv4
+        } else {
+            NextHeader::Ipv6
+        };
+        let Some(o) = self.sad.route(dst) else {
+            debug!(%dst, "no SA for this destination; dropped");
+            return;
+        };
+        match o.sa.seal(out.raw_mut(), range, nh) {
+            Ok(packet) => {
+                let remote = o.remote;
+                if let Err(e) = self.sockets.send_esp(out.slice(packet), remote).await {
+                    debug!(%remote, error = %e, "sending ESP failed");
+                }
+            }
+            Err(e) => warn!(error = %e, "cannot seal; the SA needs a rekey"),
+        }
+    }
+
+    async fn flush(&mut self) {
+        while let Some(t) = self.engine.poll_transmit() {
+            if let Err(e) = self.sockets.send_ike(&t).await {
+                debug!(remote = %t.remote, error = %e, "sending IKE failed");
+            }
+        }
+        while let Some((id, e)) = self.engine.poll_event() {
+            self.on_event(id, e);
+        }
+    }
+
+    fn on_event(&mut self, id: u64, e: Event) {
+        let remote = |engine: &Responder| engine.session(id).map(|s| s.endpoints().1);
+        match e {
+            Event::IkeUp(i) => {
+                info!(session = id, peer = %i.peer_id, suite = %i.suite.name(), nat = i.nat_remote, "client signed in")
+            }
+            Event::ChildUp(c) => {
+                let Some(to) = remote(&self.engine).map(esp_endpoint) else {
+                    return;
+                };
+                if let Err(e) = self.sad.install(id, &c, to) {
+                    warn!(session = id, error = %e, "cannot install the Child SA");
+                }
+            }
+            Event::ChildDown { spi_in, .. } => self.sad.remove(spi_in),
+            Event::EndpointsChanged { remote, .. } => self.sad.set_remote(id, esp_endpoint(remote)),
+            Event::KeyLog(line) => self.keylog.write(&line),
+            Event::Closed(reason) => {
+                info!(session = id, %reason, "connection closed");
+                self.sad.remove_owner(id);
+            }
+            Event::IkeRekeyed(_) | Event::Config(_) | Event::ChildFailed(_) => {}
+        }
+    }
+}
+
+/// Where UDP-encapsulated ESP goes: the peer's IKE endpoint on the NAT-T path
+/// (its NAT mapping of port 4500), or port 4500 if IKE stayed on 500.
+fn esp_endpoint(ike_remote: SocketAddr) -> SocketAddr {
+    if ike_remote.port() == 500 {
+        SocketAddr::new(ike_remote.ip(), 4500)
+    } else {
+        ike_remote
+    }
+}

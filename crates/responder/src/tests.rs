@@ -1,0 +1,67 @@
+use std::io::Write;
+
+use crate::config::{ConfigError, FileConfig};
+
+fn write(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f
+}
+
+const GOOD: &str = r#"{
+  "version": 1,
+  "listen": "192.0.2.1",
+  "id": "gw.ibex.test",
+  "auth": {"method": "psk"},
+  "users": [{"id": "client.ibex.test", "psk": "a-long-random-pre-shared-key"}],
+  "pool": "10.99.10.0/24",
+  "dns": ["10.99.0.53"],
+  "subnets": ["10.99.0.0/24"]
+}"#;
+
+#[test]
+fn loads_a_psk_gateway() {
+    let f = write(GOOD);
+    let c = FileConfig::load(f.path()).unwrap();
+    assert_eq!(
+        c.ike.pool,
+        Some((
+            "10.99.10.2".parse().unwrap(),
+            "10.99.10.254".parse().unwrap()
+        ))
+    );
+    assert_eq!(c.pool, ("10.99.10.0".parse().unwrap(), 24));
+    assert_eq!(c.ike.peers.len(), 1);
+    assert_eq!(c.ike.base.local_ts.len(), 1);
+    assert_eq!(c.tun.name, "ibexgw0");
+    assert!(
+        !format!("{c:?}").contains("a-long-random"),
+        "no PSK in Debug output"
+    );
+}
+
+#[test]
+fn errors_name_the_line_or_field() {
+    let f = write(&GOOD.replace("\"pool\"", "\"poool\""));
+    match FileConfig::load(f.path()) {
+        Err(ConfigError::Syntax { line, message, .. }) => {
+            assert_eq!(line, 7);
+            assert!(message.contains("poool"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let f = write(&GOOD.replace("\"aes", "x").replace(
+        "\"subnets\"",
+        "\"ike_proposals\": [\"3des-sha1-modp1024\"], \"subnets\"",
+    ));
+    let e = FileConfig::load(f.path()).unwrap_err().to_string();
+    assert!(e.contains("ike_proposals[0]") && e.contains("weak"), "{e}");
+    let f = write(&GOOD.replace("a-long-random-pre-shared-key", "short"));
+    let e = FileConfig::load(f.path()).unwrap_err().to_string();
+    assert!(e.contains("users[0]") && e.contains("16 characters"), "{e}");
+    let f = write(&GOOD.replace("10.99.10.0/24", "10.99.10.0/31"));
+    assert!(FileConfig::load(f.path())
+        .unwrap_err()
+        .to_string()
+        .contains("pool"));
+}

@@ -1,0 +1,19 @@
+//! `ibex-tunnel`: the async data plane shared by `ibexd` and `ibex-responder`.
+//!
+//! * [`IkeSockets`]: UDP 500 and 4500 on one address; datagrams on 4500 are
+//!   sorted into IKE (non-ESP marker), ESP and NAT keepalives (RFC 3948).
+//! * [`Sad`]: the SA database: inbound SAs by SPI, outbound SAs by the inner
+//!   destination address (the peer's traffic selectors), with make-before-break
+//!   replacement on rekeys.
+//! * [`Packet`]: a reusable buffer with head- and tailroom so ESP works in place.
+#![forbid(unsafe_code)]
+
+mod buffer;
+mod keylog;
+mod sad;
+mod sockets;
+
+pub use buffer::Packet;
+pub use keylog::KeyLog;
+pub use sad::{destination, source, OpenError, Outbound, Sad, SadError, Traffic};
+pub use sockets::{IkeSockets, Incoming};

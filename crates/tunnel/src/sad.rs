@@ -1,0 +1,236 @@
+//! The SA database: inbound ESP SAs by SPI, outbound SAs chosen by the inner
+//! packet's destination against the peer's traffic selectors.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use ibex_esp::{EspSaPair, InboundSa, OutboundSa};
+
+use ibex_ike::message::TrafficSelector;
+use ibex_ike::session::ts_contains;
+use ibex_ike::ChildSaInfo;
+use tracing::debug;
+
+/// Why a Child SA could not be installed.
+#[derive(Debug, thiserror::Error)]
+pub enum SadError {
+    /// The negotiated keys do not fit the suite.
+    #[error("cannot install the Child SA: {0}")]
+    Esp(#[from] ibex_esp::EspError),
+}
+
+/// Traffic counters of one connection, kept across rekeys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Packets received and delivered.
+    pub packets_in: u64,
+    /// Inner bytes received.
+    pub bytes_in: u64,
+    /// Packets sent.
+    pub packets_out: u64,
+    /// Inner bytes sent.
+    pub bytes_out: u64,
+    /// Packets dropped (replay, integrity, malformed, ...).
+    pub drops: u64,
+}
+
+impl Traffic {
+    fn add_in(&mut self, s: &ibex_esp::InboundStats) {
+        self.packets_in += s.packets;
+        self.bytes_in += s.bytes;
+        self.drops += s.drops.total();
+    }
+
+    fn add_out(&mut self, s: &ibex_esp::OutboundStats) {
+        self.packets_out += s.packets;
+        self.bytes_out += s.bytes;
+    }
+}
+
+/// An outbound SA and where its packets go.
+pub struct Outbound {
+    /// The SA.
+    pub sa: OutboundSa,
+    /// The peer's UDP 4500 endpoint.
+    pub remote: SocketAddr,
+    /// Which connection (IKE session) it belongs to.
+    pub owner: u64,
+    /// Inbound SPI of the same Child SA.
+    pub spi_in: u32,
+    ts_remote: Vec<TrafficSelector>,
+}
+
+/// All ESP SAs of a daemon or gateway.
+#[derive(Default)]
+pub struct Sad {
+    inbound: HashMap<u32, (u64, InboundSa, Vec<TrafficSelector>)>,
+    /// Newest first: a rekeyed SA takes over before the old one is deleted.
+    outbound: Vec<Outbound>,
+    /// Counters of removed SAs, per owner.
+    past: HashMap<u64, Traffic>,
+}
+
+/// A selector covering exactly `ip`.
+fn host(ip: IpAddr) -> TrafficSelector {
+    TrafficSelector::from_prefix(ip, if ip.is_ipv4() { 32 } else { 128 })
+}
+
+/// Why an ESP packet was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Too short to carry an SPI.
+    #[error("runt ESP packet")]
+    Malformed,
+    /// No SA has this SPI (stale peer, or noise).
+    #[error("no SA for SPI {0:08x}")]
+    UnknownSpi(u32),
+    /// The ESP layer refused it (counted in the SA's drops).
+    #[error("ESP: {0}")]
+    Esp(ibex_esp::EspError),
+    /// The inner source address is outside the SA's selectors.
+    #[error("inner source address outside the SA's traffic selectors")]
+    Spoofed,
+}
+
+/// The source address of an IPv4 or IPv6 packet.
+pub fn source(packet: &[u8]) -> Option<IpAddr> {
+    match packet.first()? >> 4 {
+        4 => <[u8; 4]>::try_from(packet.get(12..16)?)
+            .ok()
+            .map(IpAddr::from),
+        6 => <[u8; 16]>::try_from(packet.get(8..24)?)
+            .ok()
+            .map(IpAddr::from),
+        _ => None,
+    }
+}
+
+/// The destination address of an IPv4 or IPv6 packet.
+pub fn destination(packet: &[u8]) -> Option<IpAddr> {
+    match packet.first()? >> 4 {
+        4 => <[u8; 4]>::try_from(packet.get(16..20)?)
+            .ok()
+            .map(IpAddr::from),
+        6 => <[u8; 16]>::try_from(packet.get(24..40)?)
+            .ok()
+            .map(IpAddr::from),
+        _ => None,
+    }
+}
+
+impl Sad {
+    /// An empty database.
+    pub fn new() -> Sad {
+        Sad::default()
+    }
+
+    /// Installs both directions of a Child SA for connection `owner`; a
+    /// rekeyed SA takes over outbound traffic at once (make-before-break),
+    /// the old one keeps receiving until it is removed.
+    pub fn install(
+        &mut self,
+        owner: u64,
+        child: &ChildSaInfo,
+        remote: SocketAddr,
+    ) -> Result<(), SadError> {
+        let (inbound, outbound) = EspSaPair::from_child(child)?.into_parts();
+        self.inbound
+            .insert(child.spi_in, (owner, inbound, child.ts_remote.clone()));
+        self.outbound.insert(
+            0,
+            Outbound {
+                sa: outbound,
+                remote,
+                owner,
+                spi_in: child.spi_in,
+                ts_remote: child.ts_remote.clone(),
+            },
+        );
+        debug!(
+            owner,
+            spi_in = format_args!("{:08x}", child.spi_in),
+            spi_out = format_args!("{:08x}", child.spi_out),
+            "ESP SA installed"
+        );
+        Ok(())
+    }
+
+    /// Removes the Child SA with this inbound SPI, keeping its counters.
+    pub fn remove(&mut self, spi_in: u32) {
+        if let Some((owner, sa, _)) = self.inbound.remove(&spi_in) {
+            self.past.entry(owner).or_default().add_in(&sa.stats());
+        }
+        if let Some(p) = self.outbound.iter().position(|o| o.spi_in == spi_in) {
+            let o = self.outbound.remove(p);
+            self.past.entry(o.owner).or_default().add_out(&o.sa.stats());
+        }
+    }
+
+    /// Removes every SA of connection `owner` and forgets its counters.
+    pub fn remove_owner(&mut self, owner: u64) {
+        self.inbound.retain(|_, (o, _, _)| *o != owner);
+        self.outbound.retain(|o| o.owner != owner);
+        self.past.remove(&owner);
+    }
+
+    /// Opens an ESP packet in place: finds the SA by SPI, decrypts, and checks
+    /// that the inner source lies in the SA's selectors (RFC 4301 5.2), so a
+    /// peer cannot send as another. Returns the owner and the inner packet.
+    pub fn open<'a>(&mut self, packet: &'a mut [u8]) -> Result<(u64, &'a [u8]), OpenError> {
+        let spi = u32::from_be_bytes(
+            packet
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(OpenError::Malformed)?,
+        );
+        let (owner, sa, ts) = self
+            .inbound
+            .get_mut(&spi)
+            .ok_or(OpenError::UnknownSpi(spi))?;
+        let opened = sa.open(packet).map_err(OpenError::Esp)?;
+        let inner = &packet[opened.inner];
+        let ok = source(inner).is_some_and(|src| ts.iter().any(|t| ts_contains(t, &host(src))));
+        if !ok {
+            return Err(OpenError::Spoofed);
+        }
+        Ok((*owner, inner))
+    }
+
+    /// The outbound SA whose peer selectors cover `dst` (the newest one).
+    pub fn route(&mut self, dst: IpAddr) -> Option<&mut Outbound> {
+        let h = host(dst);
+        self.outbound
+            .iter_mut()
+            .find(|o| o.ts_remote.iter().any(|t| ts_contains(t, &h)))
+    }
+
+    /// Points connection `owner`'s outbound SAs at a new peer endpoint (NAT
+    /// rebinding, MOBIKE).
+    pub fn set_remote(&mut self, owner: u64, remote: SocketAddr) {
+        for o in self.outbound.iter_mut().filter(|o| o.owner == owner) {
+            o.remote = remote;
+        }
+    }
+
+    /// Counters of connection `owner`, over all its SAs past and present.
+    pub fn traffic(&self, owner: u64) -> Traffic {
+        let mut t = self.past.get(&owner).copied().unwrap_or_default();
+        for (_, sa, _) in self.inbound.values().filter(|(o, _, _)| *o == owner) {
+            t.add_in(&sa.stats());
+        }
+        for o in self.outbound.iter().filter(|o| o.owner == owner) {
+            t.add_out(&o.sa.stats());
+        }
+        t
+    }
+
+    /// Number of installed Child SAs (inbound halves).
+    pub fn len(&self) -> usize {
+        self.inbound.len()
+    }
+
+    /// No SA installed.
+    pub fn is_empty(&self) -> bool {
+        self.inbound.is_empty()
+    }
+}

@@ -1,0 +1,118 @@
+//! The TUN device the daemon's packet pump reads from and writes to: one async
+//! API over the `tun` crate on Linux, macOS (utun) and Windows (Wintun).
+
+mod config;
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+mod generic;
+#[cfg(target_os = "linux")]
+mod linux;
+
+use std::future::Future;
+use std::io;
+
+pub use config::TunConfig;
+
+use crate::error::Result;
+use crate::journal::{Journal, JournalEntry, TunRecord};
+
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+use generic as platform;
+#[cfg(target_os = "linux")]
+use linux as platform;
+
+/// Packet I/O on a layer-3 tunnel interface: one IP packet per call, no
+/// framing. Implemented by [`TunDevice`]; a pump generic over it can be tested
+/// with an in-memory fake.
+pub trait TunIo: Send + Sync {
+    /// Wait for the next packet the OS routed into the tunnel; returns its length.
+    fn recv(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> + Send;
+    /// Hand one decrypted packet to the OS; returns the bytes written.
+    fn send(&self, packet: &[u8]) -> impl Future<Output = io::Result<usize>> + Send;
+    /// Interface name.
+    fn name(&self) -> &str;
+    /// Interface MTU.
+    fn mtu(&self) -> u16;
+}
+
+/// An open TUN device: up, addressed, with its MTU set. Dropping it closes the
+/// handle, which deletes the (non-persistent) device and every route through it.
+pub struct TunDevice {
+    dev: tun::AsyncDevice,
+    name: String,
+    index: u32,
+    mtu: u16,
+}
+
+impl std::fmt::Debug for TunDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TunDevice")
+            .field("name", &self.name)
+            .field("index", &self.index)
+            .field("mtu", &self.mtu)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TunDevice {
+    /// Create the device described by `config`, bring it up with its MTU and
+    /// addresses, and record it in `journal`. On failure nothing is left behind
+    /// (the half-configured device goes away with its handle).
+    pub async fn create(config: &TunConfig, journal: &mut Journal) -> Result<TunDevice> {
+        config.validate()?;
+        let (dev, name, index) = platform::create(config).await?;
+        journal.push(JournalEntry::Tun(TunRecord {
+            name: name.clone(),
+            index,
+        }))?;
+        tracing::info!(%name, index, mtu = config.mtu, addresses = ?config.addresses, "TUN device up");
+        Ok(TunDevice {
+            dev,
+            name,
+            index,
+            mtu: config.mtu,
+        })
+    }
+
+    /// Wait for the next packet routed into the tunnel; returns its length.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.dev.recv(buf).await
+    }
+
+    /// Hand one packet to the OS as if it arrived on this interface.
+    pub async fn send(&self, packet: &[u8]) -> io::Result<usize> {
+        self.dev.send(packet).await
+    }
+
+    /// Interface name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Interface index (0 where the OS reports none).
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// Interface MTU.
+    pub fn mtu(&self) -> u16 {
+        self.mtu
+    }
+}
+
+impl TunIo for TunDevice {
+    fn recv(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> + Send {
+        TunDevice::recv(self, buf)
+    }
+
+    fn send(&self, packet: &[u8]) -> impl Future<Output = io::Result<usize>> + Send {
+        TunDevice::send(self, packet)
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn mtu(&self) -> u16 {
+        self.mtu
+    }
+}
