@@ -32,6 +32,8 @@ PACKAGES=(
 	# throughput tests and firewalling inside namespaces
 	iperf3
 	nftables
+	# the verified TCP bulk transfer of the tunnel tests (tests/src/transfer.rs)
+	python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

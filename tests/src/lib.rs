@@ -14,6 +14,10 @@
 //!   `EVENT ...` lines it prints.
 //! * [`prereq`]: skip (outside CI) or fail loudly (CI=true) when root, netns, TUN or the
 //!   strongSwan tools are missing.
+//! * [`transfer`]: a TCP bulk transfer (python3 on both ends) whose SHA-256 is compared
+//!   between sender and receiver, timed for throughput figures.
+//! * [`agent`]: `ibexd`, the `ibex` CLI and `ibex-responder` in the tunnel lab, and the
+//!   client's system state that a connection must restore.
 //! * [`tshark`]: `tcpdump` capture inside a namespace and independent IKEv2 decryption of
 //!   it with `tshark` and a key log (Wireshark UAT files) in a private profile.
 //!
@@ -27,6 +31,7 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub mod agent;
 pub mod bins;
 pub mod driver;
 pub mod lab;
@@ -34,6 +39,7 @@ pub mod netns;
 pub mod pki;
 pub mod prereq;
 pub mod strongswan;
+pub mod transfer;
 pub mod tshark;
 
 /// Default bound for any single wait in the harness.

@@ -32,6 +32,8 @@ pub enum Prereq {
     StrongSwan,
     /// strongSwan's `pki` tool and `openssl` (test PKI generation, PKCS#8 conversion).
     Pki,
+    /// `python3` (the bulk-transfer sender and receiver of [`crate::transfer`]).
+    Python3,
 }
 
 /// Plugins every harness charon loads (see `strongswan::PLUGINS`); must exist on disk.
@@ -139,6 +141,10 @@ pub fn check(p: Prereq) -> Result<(), String> {
                 ))
             }
         }
+        Prereq::Python3 => match which("python3") {
+            Some(_) => Ok(()),
+            None => Err("`python3` not found (apt: python3)".into()),
+        },
         Prereq::Pki => {
             if which("pki").is_none() {
                 return Err("strongSwan `pki` not found (apt: strongswan-pki)".into());

@@ -4,53 +4,20 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ibex_e2e::bins::workspace_bin;
+use ibex_e2e::agent::{
+    ibex, ibex_with, system_state, write_profile, CliOptions, Daemon, NetnsResolvConf, ProfileAuth,
+    Responder, ResponderAuth, LAB_PSK as PSK, ORIGINAL_RESOLV,
+};
 use ibex_e2e::lab::{Lab, LAN_HOST};
+use ibex_e2e::pki::{KeyKind, PkiSet, TestPki, CLIENT_ID, GW_ID};
 use ibex_e2e::prereq::{require, Prereq};
 use ibex_e2e::strongswan::{Auth, Charon, CharonConf, Role};
+use ibex_e2e::transfer::tcp_transfer;
 use ibex_e2e::{tempdir, wait_until};
 
-const PSK: &str = "tunnel-test-psk-0123456789abcdef";
-const GW_ID: &str = "gw.ibex.test";
-const CLIENT_ID: &str = "client.ibex.test";
-
-/// Writes an ibex-responder config for PSK users into `dir`.
-fn responder_config(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("responder.json");
-    let text = format!(
-        r#"{{"version": 1, "listen": "192.0.2.1", "id": "{GW_ID}", "auth": {{"method": "psk"}},
-  "users": [{{"id": "{CLIENT_ID}", "psk": "{PSK}"}}],
-  "pool": "10.99.10.0/24", "dns": ["10.99.0.53"], "subnets": ["10.99.0.0/24"],
-  "tun": {{"name": "ibexgw0", "mtu": 1400}}}}"#
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Starts ibex-responder in the gateway namespace and waits for UDP 500.
-fn start_responder(lab: &Lab, dir: &Path) -> std::process::Child {
-    let config = responder_config(dir);
-    let log = std::fs::File::create(dir.join("responder.log")).unwrap();
-    let child = lab
-        .gw
-        .command(&[
-            workspace_bin("ibex-responder").to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--state-dir",
-            dir.join("gw-state").to_str().unwrap(),
-        ])
-        .env("IBEX_LOG", "debug")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("spawn ibex-responder");
-    assert!(
-        lab.gw.wait_udp_port(500, Duration::from_secs(10)),
-        "ibex-responder did not bind UDP 500:\n{}",
-        std::fs::read_to_string(dir.join("responder.log")).unwrap_or_default()
-    );
-    child
+/// Starts ibex-responder for PSK users in the gateway namespace.
+fn start_responder(lab: &Lab, dir: &Path) -> Responder {
+    Responder::start(lab, dir, &ResponderAuth::Psk)
 }
 
 #[test]
@@ -61,7 +28,7 @@ fn strongswan_client_through_ibex_responder() {
     for nat in [true, false] {
         let lab = Lab::new(nat);
         let dir = tempdir("ibx-tunnel-").unwrap();
-        let mut responder = start_responder(&lab, dir.path());
+        let responder = start_responder(&lab, dir.path());
         let mut conf = CharonConf::new(
             if nat { "198.51.100.2" } else { "192.0.2.2" },
             "192.0.2.1",
@@ -107,150 +74,22 @@ fn strongswan_client_through_ibex_responder() {
             );
         }
         drop(charon);
-        let _ = responder.kill();
-        let _ = responder.wait();
+        drop(responder);
     }
-}
-
-/// A resolv.conf that `ip netns exec` bind-mounts over /etc/resolv.conf in
-/// the namespace (so the test never touches the machine's own), removed on drop.
-struct NetnsResolvConf {
-    dir: std::path::PathBuf,
-}
-
-impl NetnsResolvConf {
-    fn new(ns: &str, content: &str) -> NetnsResolvConf {
-        let dir = Path::new("/etc/netns").join(ns);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("resolv.conf"), content).unwrap();
-        NetnsResolvConf { dir }
-    }
-
-    fn read(&self) -> String {
-        std::fs::read_to_string(self.dir.join("resolv.conf")).unwrap_or_default()
-    }
-}
-
-impl Drop for NetnsResolvConf {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-const ORIGINAL_RESOLV: &str = "# the client's own resolver\nnameserver 192.0.2.53\noptions edns0\n";
-
-fn profile_json(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("profile.json");
-    let text = format!(
-        r#"{{"version": 1, "uuid": "2f1e7c52-4a0b-4c53-9d8e-0b6a3e1f7a10", "name": "lab",
-  "gateway": {{"host": "192.0.2.1", "port": 500}}, "local_id": "{CLIENT_ID}", "remote_id": "{GW_ID}",
-  "auth": {{"method": "psk"}}, "routes": {{"mode": "full"}},
-  "dns": {{"use_gateway": true, "servers": [], "search": []}}}}"#
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-struct Daemon {
-    child: std::process::Child,
-    socket: std::path::PathBuf,
-    log: std::path::PathBuf,
-}
-
-impl Daemon {
-    fn start(lab: &Lab, dir: &Path, tag: &str) -> Daemon {
-        let socket = dir.join("ibexd.sock");
-        let log = dir.join(format!("ibexd-{tag}.log"));
-        let f = std::fs::File::create(&log).unwrap();
-        let child = lab
-            .client
-            .command(&[
-                workspace_bin("ibexd").to_str().unwrap(),
-                "--socket",
-                socket.to_str().unwrap(),
-                "--state-dir",
-                dir.join("state").to_str().unwrap(),
-            ])
-            .env("IBEX_LOG", "debug")
-            .stdout(f.try_clone().unwrap())
-            .stderr(f)
-            .spawn()
-            .expect("spawn ibexd");
-        assert!(
-            wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
-                socket.exists()
-            }),
-            "ibexd did not create its socket"
-        );
-        Daemon { child, socket, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the `ibex` CLI in the client namespace with `stdin` as input.
-fn ibex(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let bin = workspace_bin("ibex");
-    let mut full = vec![
-        bin.to_str().unwrap(),
-        "--socket",
-        d.socket.to_str().unwrap(),
-    ];
-    full.extend_from_slice(args);
-    let mut child = lab
-        .client
-        .command(&["timeout", "40", full[0]])
-        .args(&full[1..])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn ibex");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// The client's routes, addresses and links: what a connection must leave as it found them.
-fn system_state(lab: &Lab) -> String {
-    let mut s = String::new();
-    for args in [
-        &["ip", "-4", "route", "show", "table", "all"][..],
-        &["ip", "-6", "route", "show", "table", "all"],
-        &["ip", "-br", "addr"],
-        &["ip", "-br", "link"],
-    ] {
-        s.push_str(&lab.client.run_ok(args).unwrap_or_default());
-    }
-    s
 }
 
 #[test]
 fn ibex_client_through_ibex_responder() {
-    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun]) {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Python3]) {
         return;
     }
     let lab = Lab::new(true);
     let dir = tempdir("ibx-client-").unwrap();
     let resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
-    let mut responder = start_responder(&lab, dir.path());
+    let responder = start_responder(&lab, dir.path());
     let daemon = Daemon::start(&lab, dir.path(), "1");
     let before = system_state(&lab);
-    let profile = profile_json(dir.path());
+    let profile = write_profile(dir.path(), &ProfileAuth::Psk);
     let profile = profile.to_str().unwrap();
 
     // A wrong pre-shared key: a clear error, nothing changed.
@@ -290,6 +129,17 @@ fn ibex_client_through_ibex_responder() {
         "ping through the tunnel\n{}",
         daemon.log()
     );
+    // 100 MB over TCP to the LAN host, the same SHA-256 on both ends.
+    let t = tcp_transfer(
+        &lab.client,
+        &lab.lan,
+        LAN_HOST,
+        100_000_000,
+        1,
+        Duration::from_secs(240),
+    )
+    .unwrap_or_else(|e| panic!("TCP transfer: {e}\n{}", daemon.log()));
+    eprintln!("[throughput] ibex client -> ibex-responder (NAT, PSK): {t}");
     assert!(
         resolv.read().contains("10.99.0.53"),
         "the gateway's DNS is applied: {}",
@@ -355,6 +205,375 @@ fn ibex_client_through_ibex_responder() {
     );
     assert_eq!(resolv.read(), ORIGINAL_RESOLV);
     drop(daemon);
-    let _ = responder.kill();
-    let _ = responder.wait();
+    drop(responder);
+}
+
+/// The client's certificate and key (PKCS#8) in `dir/home` (0755, the
+/// key 0600), for profiles that name them as `~/client.pem` and `~/client.key`.
+fn client_files(dir: &Path, set: &PkiSet) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::copy(&set.client.cert_pem, home.join("client.pem")).unwrap();
+    std::fs::copy(&set.client.key_pk8_pem, home.join("client.key")).unwrap();
+    let mode = |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    mode(&home.join("client.key"), 0o600).unwrap();
+    mode(&home.join("client.pem"), 0o644).unwrap();
+    mode(&home, 0o755).unwrap();
+    mode(dir, 0o755).unwrap();
+    home
+}
+
+/// Connects with `profile`, answering prompts with `stdin`; panics with the daemon's log.
+fn connect(lab: &Lab, daemon: &Daemon, profile: &str, stdin: &str, o: &CliOptions) {
+    let out = ibex_with(lab, daemon, &["connect", profile], stdin, o);
+    assert!(
+        out.status.success(),
+        "connect failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log()
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("connected"));
+}
+
+/// `ibex status --json`, checked for a connected tunnel with an address from the pool.
+fn assert_connected(lab: &Lab, daemon: &Daemon) -> serde_json::Value {
+    let out = ibex(lab, daemon, &["status", "--json"], "");
+    let status: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("status --json is JSON");
+    assert_eq!(status["state"], "connected", "{status}");
+    assert!(
+        status["virtual_ips"][0]
+            .as_str()
+            .is_some_and(|a| a.starts_with("10.99.10.")),
+        "{status}"
+    );
+    assert!(status["esp_suite"].is_string() && status["ike_suite"].is_string());
+    assert_eq!(status["nat_detected"], true, "{status}");
+    status
+}
+
+/// Disconnects and waits until the client's routes, addresses and links are `before` again.
+fn disconnect_restores(lab: &Lab, daemon: &Daemon, before: &str, resolv: &NetnsResolvConf) {
+    let out = ibex(lab, daemon, &["disconnect"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        wait_until(
+            Duration::from_secs(5),
+            Duration::from_millis(100),
+            || system_state(lab) == before
+        ),
+        "routes restored:\nbefore:\n{before}\nafter:\n{}",
+        system_state(lab)
+    );
+    assert_eq!(resolv.read(), ORIGINAL_RESOLV, "DNS restored byte for byte");
+    assert!(!lab.client.ping(LAN_HOST, 1), "no tunnel, no LAN");
+    let out = ibex(lab, daemon, &["status", "--json"], "");
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["state"], "disconnected", "{status}");
+}
+
+/// Ibex signs in to ibex-responder with RSA and ECDSA certificates: the
+/// CLI reads the certificate and key as the user (`~/` paths), the daemon
+/// never does; an unreadable key file is a clear error.
+#[test]
+fn ibex_client_with_certificates_through_ibex_responder() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Pki]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    for kind in [KeyKind::Rsa, KeyKind::Ecdsa] {
+        let set = pki.set(kind);
+        let lab = Lab::new(true);
+        let dir = tempdir("ibx-cert-").unwrap();
+        let resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
+        let responder = Responder::start(
+            &lab,
+            dir.path(),
+            &ResponderAuth::Certificate {
+                cert: set.gw.cert_pem.clone(),
+                key: set.gw.key_pk8_pem.clone(),
+                ca: set.ca.cert_pem.clone(),
+            },
+        );
+        let daemon = Daemon::start(&lab, dir.path(), kind.name());
+        let before = system_state(&lab);
+        let home = client_files(dir.path(), set);
+        let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+        let profile = write_profile(
+            dir.path(),
+            &ProfileAuth::Certificate {
+                certificate: "~/client.pem",
+                key: "~/client.key",
+                ca_pem: &ca_pem,
+            },
+        );
+        let profile = profile.to_str().unwrap();
+        let as_user = CliOptions {
+            env: vec![("HOME", home.to_str().unwrap())],
+            as_user: None,
+        };
+
+        // The key is the user's to read: someone else gets a clear error.
+        let nobody = CliOptions {
+            as_user: Some((65534, 65534)),
+            ..as_user.clone()
+        };
+        let out = ibex_with(&lab, &daemon, &["connect", profile], "", &nobody);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains(&format!(
+                "cannot read the key file {}: permission denied",
+                home.join("client.key").display()
+            )),
+            "{err}"
+        );
+        assert_eq!(system_state(&lab), before);
+
+        // A key that is not the certificate's: refused at once, nothing changed.
+        let bad_dir = dir.path().join("mismatch");
+        std::fs::create_dir_all(&bad_dir).unwrap();
+        let other = pki.set(match kind {
+            KeyKind::Rsa => KeyKind::Ecdsa,
+            KeyKind::Ecdsa => KeyKind::Rsa,
+        });
+        let bad = write_profile(
+            &bad_dir,
+            &ProfileAuth::Certificate {
+                certificate: "~/client.pem",
+                key: other.client.key_pk8_pem.to_str().unwrap(),
+                ca_pem: &ca_pem,
+            },
+        );
+        let out = ibex_with(
+            &lab,
+            &daemon,
+            &["connect", bad.to_str().unwrap()],
+            "",
+            &as_user,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("the private key does not belong to certificate"),
+            "{err}"
+        );
+        assert_eq!(system_state(&lab), before);
+
+        connect(&lab, &daemon, profile, "", &as_user);
+        assert!(
+            wait_until(Duration::from_secs(10), Duration::from_millis(200), || lab
+                .client
+                .ping(LAN_HOST, 1)),
+            "ping through the tunnel ({})\n{}\n{}",
+            kind.name(),
+            daemon.log(),
+            responder.log()
+        );
+        assert_connected(&lab, &daemon);
+        assert!(
+            responder.log().contains("client signed in"),
+            "{}",
+            responder.log()
+        );
+        let key = std::fs::read_to_string(home.join("client.key")).unwrap();
+        let body = key.lines().nth(1).unwrap();
+        assert!(
+            !daemon.log().contains(body),
+            "the private key never reaches the daemon's log"
+        );
+        disconnect_restores(&lab, &daemon, &before, &resolv);
+        drop(daemon);
+        drop(responder);
+    }
+}
+
+/// strongSwan as the client, ibex-responder with a certificate as the
+/// gateway, users verified against their CA (RSA and ECDSA).
+#[test]
+fn strongswan_client_with_certificates_through_ibex_responder() {
+    if !require(&[
+        Prereq::Root,
+        Prereq::Netns,
+        Prereq::Tun,
+        Prereq::StrongSwan,
+        Prereq::Pki,
+        Prereq::Python3,
+    ]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    for kind in [KeyKind::Rsa, KeyKind::Ecdsa] {
+        let set = pki.set(kind);
+        let lab = Lab::new(true);
+        let dir = tempdir("ibx-swcert-").unwrap();
+        let responder = Responder::start(
+            &lab,
+            dir.path(),
+            &ResponderAuth::Certificate {
+                cert: set.gw.cert_pem.clone(),
+                key: set.gw.key_pk8_pem.clone(),
+                ca: set.ca.cert_pem.clone(),
+            },
+        );
+        let mut conf = CharonConf::new(
+            "198.51.100.2",
+            "192.0.2.1",
+            CLIENT_ID,
+            GW_ID,
+            Auth::Cert {
+                cert: set.client.cert_pem.clone(),
+                key: set.client.key_pem.clone(),
+                ca: set.ca.cert_pem.clone(),
+            },
+        );
+        conf.vips = Some("0.0.0.0".into());
+        conf.remote_ts = Some("10.99.0.0/24".into());
+        let charon = Charon::start(&lab.client, Role::Initiator, &conf);
+        charon
+            .initiate("net")
+            .unwrap_or_else(|e| panic!("swanctl --initiate: {e}\n{}", responder.log()));
+        charon
+            .wait_log(r"CHILD_SA \S+ established", Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("{e}\n{}", responder.log()));
+        charon
+            .wait_log(
+                r"authentication of 'gw\.ibex\.test' with (RSA|ECDSA)\S* successful",
+                Duration::from_secs(1),
+            )
+            .unwrap_or_else(|e| panic!("strongSwan verified the gateway's signature: {e}"));
+        assert!(
+            wait_until(Duration::from_secs(10), Duration::from_millis(200), || lab
+                .client
+                .ping(LAN_HOST, 1)),
+            "ping {LAN_HOST} through the tunnel ({})\n{}",
+            kind.name(),
+            responder.log()
+        );
+        assert!(
+            responder.log().contains("client signed in"),
+            "{}",
+            responder.log()
+        );
+        let t = tcp_transfer(
+            &lab.client,
+            &lab.lan,
+            LAN_HOST,
+            20_000_000,
+            2,
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|e| panic!("TCP transfer: {e}\n{}", responder.log()));
+        eprintln!(
+            "[throughput] strongSwan client -> ibex-responder ({} certificates): {t}",
+            kind.name()
+        );
+        drop(charon);
+        drop(responder);
+    }
+}
+
+/// Ibex against strongSwan as the gateway (kernel-libipsec) with PSK, RSA
+/// and ECDSA certificates: ping and a verified TCP transfer to the LAN,
+/// status, and a disconnect that restores the client exactly.
+#[test]
+fn ibex_client_against_strongswan_gateway() {
+    if !require(&[
+        Prereq::Root,
+        Prereq::Netns,
+        Prereq::Tun,
+        Prereq::StrongSwan,
+        Prereq::Pki,
+        Prereq::Python3,
+    ]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    for kind in [None, Some(KeyKind::Rsa), Some(KeyKind::Ecdsa)] {
+        let name = kind.map_or("psk", KeyKind::name);
+        let lab = Lab::new(true);
+        let dir = tempdir("ibx-swgw-").unwrap();
+        let resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
+        let auth = match kind {
+            None => Auth::Psk(PSK.into()),
+            Some(k) => Auth::Cert {
+                cert: pki.set(k).gw.cert_pem.clone(),
+                key: pki.set(k).gw.key_pem.clone(),
+                ca: pki.set(k).ca.cert_pem.clone(),
+            },
+        };
+        // Responder defaults: pool 10.99.10.0/24, local_ts 10.99.0.0/24.
+        let conf = CharonConf::new("192.0.2.1", "%any", GW_ID, CLIENT_ID, auth);
+        let charon = Charon::start(&lab.gw, Role::Responder, &conf);
+        let daemon = Daemon::start(&lab, dir.path(), name);
+        let before = system_state(&lab);
+        let (profile, stdin, options) = match kind {
+            None => (
+                write_profile(dir.path(), &ProfileAuth::Psk),
+                format!("{PSK}\n"),
+                CliOptions::default(),
+            ),
+            Some(k) => {
+                let set = pki.set(k);
+                let home = client_files(dir.path(), set);
+                let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+                let profile = write_profile(
+                    dir.path(),
+                    &ProfileAuth::Certificate {
+                        certificate: home.join("client.pem").to_str().unwrap(),
+                        key: home.join("client.key").to_str().unwrap(),
+                        ca_pem: &ca_pem,
+                    },
+                );
+                (profile, String::new(), CliOptions::default())
+            }
+        };
+        connect(&lab, &daemon, profile.to_str().unwrap(), &stdin, &options);
+        charon
+            .wait_log(r"CHILD_SA \S+ established", Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+        let method = match kind {
+            None => "pre-shared key",
+            Some(_) => r"(RSA|ECDSA)\S*",
+        };
+        charon
+            .wait_log(
+                &format!(r"authentication of 'client\.ibex\.test' with {method} successful"),
+                Duration::from_secs(1),
+            )
+            .unwrap_or_else(|e| panic!("strongSwan verified Ibex ({name}): {e}"));
+        assert!(
+            wait_until(Duration::from_secs(10), Duration::from_millis(200), || lab
+                .client
+                .ping(LAN_HOST, 1)),
+            "ping {LAN_HOST} through strongSwan ({name})\n{}",
+            daemon.log()
+        );
+        let status = assert_connected(&lab, &daemon);
+        eprintln!(
+            "[status] ibex -> strongSwan ({name}): ike {} esp {}",
+            status["ike_suite"], status["esp_suite"]
+        );
+        let t = tcp_transfer(
+            &lab.client,
+            &lab.lan,
+            LAN_HOST,
+            20_000_000,
+            3,
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|e| panic!("TCP transfer ({name}): {e}\n{}", daemon.log()));
+        eprintln!("[throughput] ibex client -> strongSwan gateway ({name}): {t}");
+        disconnect_restores(&lab, &daemon, &before, &resolv);
+        charon
+            .wait_log(r"received DELETE for IKE_SA", Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("strongSwan saw the delete: {e}"));
+        drop(daemon);
+        drop(charon);
+    }
 }

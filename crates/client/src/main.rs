@@ -1,9 +1,12 @@
 //! `ibex`: the command-line agent. It keeps profiles per user and drives
 //! `ibexd` over its socket; prompts (pre-shared key, later passwords and
 //! codes) are asked on the terminal, or read from stdin one line per prompt
-//! when stdin is not a terminal.
+//! when stdin is not a terminal. For certificate profiles it reads the
+//! certificate and key files with the user's own rights and hands them to
+//! the daemon, which never reads user files.
 #![forbid(unsafe_code)]
 
+mod credential;
 mod prompt;
 
 use std::io::IsTerminal;
@@ -11,7 +14,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ibex_ipc::{Client, ConnectionState, Event, Events, Request, Response, SecretString, Status};
+use ibex_ipc::{
+    Client, ConnectCredential, ConnectionState, Event, Events, Request, Response, SecretString,
+    Status,
+};
 use ibex_profile::{Profile, ProfileStore};
 
 /// Ibex IKEv2 VPN client.
@@ -149,6 +155,17 @@ fn load_profile(arg: &str) -> Result<Profile, String> {
 }
 
 async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
+    // Profile and files first: their errors do not depend on the daemon.
+    let connect_with = match &cmd {
+        Cmd::Connect { profile } => match load_profile(profile).and_then(|p| {
+            let c = credential::load(&p).map_err(|e| e.to_string())?;
+            Ok((p, c))
+        }) {
+            Ok(pc) => Some(pc),
+            Err(e) => return fail(e),
+        },
+        _ => None,
+    };
     let (client, events) = match Client::connect(&socket).await {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -161,7 +178,10 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
         return fail(e);
     }
     match cmd {
-        Cmd::Connect { profile } => connect(&client, events, &profile).await,
+        Cmd::Connect { .. } => match connect_with {
+            Some((profile, credential)) => connect(&client, events, profile, credential).await,
+            None => ExitCode::FAILURE,
+        },
         Cmd::Disconnect => disconnect(&client, events).await,
         Cmd::Status { json } => match client.request(Request::Status).await {
             Ok(Response::Status(s)) => {
@@ -183,11 +203,12 @@ fn check(r: Result<Response, ibex_ipc::IpcError>) -> Result<(), String> {
     }
 }
 
-async fn connect(client: &Client, mut events: Events, name: &str) -> ExitCode {
-    let profile = match load_profile(name) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
+async fn connect(
+    client: &Client,
+    mut events: Events,
+    profile: Profile,
+    credential: Option<ConnectCredential>,
+) -> ExitCode {
     if let Err(e) = check(client.request(Request::Subscribe).await) {
         return fail(e);
     }
@@ -195,6 +216,7 @@ async fn connect(client: &Client, mut events: Events, name: &str) -> ExitCode {
         client
             .request(Request::Connect {
                 profile: Box::new(profile),
+                credential,
             })
             .await,
     ) {

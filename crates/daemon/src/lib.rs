@@ -7,3 +7,4 @@ pub mod connection;
 pub mod manager;
 mod peer;
 pub mod server;
+pub mod signin;

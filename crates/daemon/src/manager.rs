@@ -13,11 +13,12 @@ use ibex_ipc::{
     Request, Response, SecretString, Status,
 };
 use ibex_platform::{DnsConfig, IpPrefix, Journal};
-use ibex_profile::{Auth, Credential, Profile, Routes};
+use ibex_profile::{Credential, Profile, Routes};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
 use crate::connection::{self, Command, Params, Phase, Snapshot};
+use crate::signin::{sign_in, SignIn};
 
 /// How long a prompt waits for an answer.
 const PROMPT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -342,16 +343,23 @@ impl Manager {
                 }
                 _ => error(ErrorCode::UnknownPrompt, "no such prompt is open"),
             },
-            Request::Connect { profile } => {
+            Request::Connect {
+                profile,
+                credential,
+            } => {
                 if self.active.is_some() {
                     return error(
                         ErrorCode::AlreadyConnected,
                         "a connection is already active; disconnect first",
                     );
                 }
-                if !matches!(profile.auth, Auth::Psk { .. }) {
-                    return error(ErrorCode::Unsupported, "this ibexd supports pre-shared-key profiles only so far; certificate and EAP sign-in come with the next releases");
-                }
+                let sign_in = match sign_in(&profile, credential) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        warn!(profile = %profile.name, error = %e, "connect refused");
+                        return error(e.code(), &e.to_string());
+                    }
+                };
                 let (cmd_tx, cmd_rx) = mpsc::channel(8);
                 self.active = Some(Active {
                     profile: ProfileRef {
@@ -368,6 +376,7 @@ impl Manager {
                 });
                 tokio::spawn(flow(
                     *profile,
+                    sign_in,
                     cmd_rx,
                     self.tx.clone(),
                     self.journal_path.clone(),
@@ -381,11 +390,13 @@ impl Manager {
 /// Signs in with one profile and runs the connection to its end.
 async fn flow(
     profile: Profile,
+    sign_in: SignIn,
     commands: mpsc::Receiver<Command>,
     manager: mpsc::Sender<Msg>,
     journal_path: PathBuf,
 ) {
-    let (reason, error) = match flow_inner(profile, commands, &manager, journal_path).await {
+    let (reason, error) = match flow_inner(profile, sign_in, commands, &manager, journal_path).await
+    {
         Ok(r) => (r, false),
         Err(e) => (e, true),
     };
@@ -394,31 +405,15 @@ async fn flow(
 
 async fn flow_inner(
     profile: Profile,
+    sign_in: SignIn,
     commands: mpsc::Receiver<Command>,
     manager: &mpsc::Sender<Msg>,
     journal_path: PathBuf,
 ) -> Result<String, String> {
-    let (tx, rx) = oneshot::channel();
-    let text = format!(
-        "Pre-shared key for {} ({})",
-        profile.name, profile.gateway.host
-    );
-    manager
-        .send(Msg::Ask {
-            kind: PromptKind::Psk,
-            text,
-            answer: tx,
-        })
-        .await
-        .map_err(|_| "daemon stopping".to_string())?;
-    let Some(psk) = rx.await.ok().flatten() else {
-        return Err("sign-in cancelled: no pre-shared key was given".into());
+    let ike = match sign_in {
+        SignIn::Ready(config) => *config,
+        SignIn::AskPsk => ask_psk(&profile, manager).await?,
     };
-    let credential = Credential::Psk(Secret::from_slice(psk.expose().as_bytes()));
-    drop(psk);
-    let ike = profile
-        .to_ike_config(credential)
-        .map_err(|e| e.to_string())?;
     let gateway = resolve(&profile.gateway.host, profile.gateway.port).await?;
     let (full_tunnel, split) = match &profile.routes {
         Routes::Full {} => (true, vec![]),
@@ -468,6 +463,32 @@ async fn flow_inner(
             Err(e.to_string())
         }
     }
+}
+
+/// Asks for the pre-shared key and builds the engine configuration with it.
+async fn ask_psk(
+    profile: &Profile,
+    manager: &mpsc::Sender<Msg>,
+) -> Result<ibex_ike::Config, String> {
+    let (tx, rx) = oneshot::channel();
+    let text = format!(
+        "Pre-shared key for {} ({})",
+        profile.name, profile.gateway.host
+    );
+    manager
+        .send(Msg::Ask {
+            kind: PromptKind::Psk,
+            text,
+            answer: tx,
+        })
+        .await
+        .map_err(|_| "daemon stopping".to_string())?;
+    let Some(psk) = rx.await.ok().flatten() else {
+        return Err("sign-in cancelled: no pre-shared key was given".into());
+    };
+    let credential = Credential::Psk(Secret::from_slice(psk.expose().as_bytes()));
+    drop(psk);
+    profile.to_ike_config(credential).map_err(|e| e.to_string())
 }
 
 async fn resolve(host: &str, port: u16) -> Result<IpAddr, String> {

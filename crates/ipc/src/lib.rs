@@ -7,7 +7,9 @@
 //! [`Response`] carrying the same `id`, and pushes [`Event`]s (without `id`)
 //! to subscribed clients. Secrets typed by the user travel only in
 //! `answer` requests, as [`SecretString`]s that are redacted in `Debug` and
-//! wiped from memory when dropped.
+//! wiped from memory when dropped; the private key of a certificate
+//! profile travels in `connect` as a [`ConnectCredential`], redacted the
+//! same way.
 //!
 //! This crate has no policy: the daemon and the agents decide what to do
 //! with the messages.
@@ -16,6 +18,7 @@
 
 mod buffer;
 mod client;
+mod credential;
 mod error;
 mod event;
 mod framing;
@@ -26,6 +29,7 @@ mod secret;
 mod version;
 
 pub use client::{Client, Events};
+pub use credential::ConnectCredential;
 pub use error::{DecodeError, DecodeErrorKind, IpcError};
 pub use event::{CloseReason, ConnectionState, Event, LogLevel, Prompt, PromptKind};
 pub use framing::{read_message, write_message, MAX_LINE_LEN};

@@ -3,6 +3,7 @@
 use ibex_profile::Profile;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::credential::ConnectCredential;
 use crate::secret::SecretString;
 
 /// Chosen by the client for each request and echoed in its response;
@@ -25,12 +26,19 @@ pub enum Request {
         version: String,
     },
     /// Brings up the tunnel described by `profile`. The profile is
-    /// validated when the request is decoded. No secret travels here: the
-    /// daemon asks for what it needs with `prompt` events.
+    /// validated when the request is decoded. For a certificate profile
+    /// the agent sends the certificate and key it read as the user in
+    /// `credential` (the daemon never reads user files); every other
+    /// secret is asked for with `prompt` events.
     Connect {
         /// The whole validated profile.
         #[serde(deserialize_with = "validated_profile")]
         profile: Box<Profile>,
+        /// The client certificate and private key, for
+        /// `auth.method = "certificate"`; absent otherwise (and left out of
+        /// the line, so older daemons and agents still understand it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credential: Option<ConnectCredential>,
     },
     /// Tears the tunnel down.
     Disconnect,

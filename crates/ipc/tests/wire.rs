@@ -2,8 +2,9 @@
 //! unnoticed) and a serde roundtrip of every message kind.
 
 use ibex_ipc::{
-    ClientMessage, CloseReason, ConnectionState, Counters, ErrorCode, Event, LogLevel, Message,
-    ProfileRef, Prompt, PromptKind, Request, Response, SecretString, ServerMessage, Status,
+    ClientMessage, CloseReason, ConnectCredential, ConnectionState, Counters, ErrorCode, Event,
+    LogLevel, Message, ProfileRef, Prompt, PromptKind, Request, Response, SecretString,
+    ServerMessage, Status,
 };
 use ibex_profile::Profile;
 
@@ -160,7 +161,12 @@ fn every_client_message_roundtrips() {
             version: "1.2.3".into(),
         },
         Request::Connect {
+            profile: Box::new(profile.clone()),
+            credential: None,
+        },
+        Request::Connect {
             profile: Box::new(profile),
+            credential: Some(credential()),
         },
         Request::Disconnect,
         Request::Status,
@@ -312,6 +318,7 @@ fn connect_refuses_an_invalid_profile() {
         8,
         Request::Connect {
             profile: Box::new(bad),
+            credential: None,
         },
     )
     .to_line()
@@ -323,4 +330,72 @@ fn connect_refuses_an_invalid_profile() {
         msg.contains("ike_proposals[0] 'aes128-sha1-modp1024': 'sha1' is a weak algorithm"),
         "{msg}"
     );
+}
+
+const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+
+fn credential() -> ConnectCredential {
+    ConnectCredential {
+        certificate_pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into(),
+        key_pem: KEY.into(),
+    }
+}
+
+#[test]
+fn connect_credential_is_an_optional_field() {
+    let profile = Profile::from_json(PROFILE).unwrap();
+    let without = request(
+        6,
+        Request::Connect {
+            profile: Box::new(profile.clone()),
+            credential: None,
+        },
+    )
+    .to_line()
+    .unwrap();
+    assert!(
+        without.starts_with(r#"{"v":1,"id":6,"type":"connect","profile":{"#)
+            && !without.contains("credential"),
+        "no credential, no field (what older daemons expect): {without}"
+    );
+    let with = request(
+        6,
+        Request::Connect {
+            profile: Box::new(profile),
+            credential: Some(credential()),
+        },
+    );
+    let line = with.to_line().unwrap();
+    assert!(
+        line.ends_with(
+            r#","credential":{"certificate_pem":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n","key_pem":"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"}}"#
+        ),
+        "{line}"
+    );
+    // An agent of the first protocol revision sends no credential.
+    let ClientMessage { request, .. } = ClientMessage::decode(without.as_bytes()).unwrap();
+    assert!(matches!(
+        request,
+        Request::Connect {
+            credential: None,
+            ..
+        }
+    ));
+    for printed in [format!("{with:?}"), format!("{with:#?}")] {
+        assert!(!printed.contains("MIGHAgEA"), "{printed}");
+    }
+    let decoded = ClientMessage::decode(line.as_bytes()).unwrap();
+    assert_eq!(decoded, with);
+    assert!(!format!("{decoded:?}").contains("MIGHAgEA"));
+    // A key sent where the object belongs is refused without quoting it.
+    let bad = without.replace(
+        r#""type":"connect","#,
+        &format!(
+            r#""type":"connect","credential":{},"#,
+            serde_json::json!(KEY)
+        ),
+    );
+    let e = ClientMessage::decode(bad.as_bytes()).unwrap_err();
+    assert_eq!(e.id, Some(6));
+    assert!(!e.to_string().contains("MIGHAgEA"), "{e}");
 }

@@ -1,0 +1,144 @@
+//! How a `connect` request signs in: the pre-shared key is asked for with a
+//! prompt, a certificate and its key arrive with the request. The daemon
+//! never reads the user's files: the agent reads them as the user.
+
+use ibex_ike::crypto::Secret;
+use ibex_ipc::{ConnectCredential, ErrorCode};
+use ibex_profile::{Auth, Credential, Profile};
+
+/// What the connection flow does to authenticate.
+pub enum SignIn {
+    /// Ask a person for the pre-shared key (prompt kind `psk`).
+    AskPsk,
+    /// The credential came with the request; the engine configuration is ready.
+    Ready(Box<ibex_ike::Config>),
+}
+
+/// Why a `connect` request cannot sign in; answered as an `error` response.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// A psk profile with a certificate attached.
+    #[error("profile '{0}' signs in with a pre-shared key; the agent must not send a certificate with it")]
+    UnexpectedCredential(String),
+    /// A certificate profile without the certificate and key.
+    #[error("profile '{0}' signs in with a certificate: the agent must send the certificate and its private key with the connect request (ibexd never reads your files); update the agent")]
+    MissingCredential(String),
+    /// The certificate, key or CA does not load.
+    #[error("profile '{profile}': {source}")]
+    Config {
+        /// Profile name.
+        profile: String,
+        /// What is wrong (never the key itself).
+        source: ibex_profile::ConfigError,
+    },
+    /// An auth method this daemon cannot run.
+    #[error("profile '{0}' uses EAP sign-in, which this ibexd does not support yet")]
+    EapUnsupported(String),
+}
+
+impl SignInError {
+    /// The IPC error code of this refusal.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SignInError::EapUnsupported(_) => ErrorCode::Unsupported,
+            _ => ErrorCode::BadRequest,
+        }
+    }
+}
+
+/// Decides how `profile` signs in with what the agent sent. A certificate
+/// credential is loaded here, so a bad key or certificate is refused
+/// before anything starts.
+pub fn sign_in(
+    profile: &Profile,
+    credential: Option<ConnectCredential>,
+) -> Result<SignIn, SignInError> {
+    let name = || profile.name.clone();
+    match (&profile.auth, credential) {
+        (Auth::Psk {}, None) => Ok(SignIn::AskPsk),
+        (Auth::Psk {}, Some(_)) => Err(SignInError::UnexpectedCredential(name())),
+        (Auth::Certificate { .. }, None) => Err(SignInError::MissingCredential(name())),
+        (Auth::Certificate { .. }, Some(c)) => {
+            let credential = Credential::Certificate {
+                chain_pem: c.certificate_pem.into_bytes(),
+                key_pem: Secret::from_slice(c.key_pem.expose().as_bytes()),
+            };
+            // `c.key_pem` is wiped as it drops here.
+            profile
+                .to_ike_config(credential)
+                .map(|config| SignIn::Ready(Box::new(config)))
+                .map_err(|source| SignInError::Config {
+                    profile: name(),
+                    source,
+                })
+        }
+        (Auth::Eap { .. }, _) => Err(SignInError::EapUnsupported(name())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed certificate (it also serves as the profile's CA) and
+    /// its PKCS#8 PEM key, made at test time.
+    fn pair() -> (String, String) {
+        let c = rcgen::generate_simple_self_signed(vec!["client.ibex.test".into()]).unwrap();
+        (c.cert.pem(), c.signing_key.serialize_pem())
+    }
+
+    fn profile(auth: &str, ca: &str) -> Profile {
+        Profile::from_json(&format!(
+            r#"{{"version": 1, "uuid": "2f1e7c52-4a0b-4c53-9d8e-0b6a3e1f7a10", "name": "lab",
+  "gateway": {{"host": "192.0.2.1"}}, "local_id": "client.ibex.test", "remote_id": "gw.ibex.test",
+  "auth": {auth}, "ca_certificate": {ca}}}"#,
+            ca = serde_json::json!(ca),
+        ))
+        .unwrap()
+    }
+
+    fn cert_profile(ca: &str) -> Profile {
+        profile(
+            r#"{"method": "certificate", "certificate": "~/c.pem", "key": "~/k.pem"}"#,
+            ca,
+        )
+    }
+
+    #[test]
+    fn each_method_gets_what_it_needs() {
+        let (cert, key) = pair();
+        let cred = || ConnectCredential {
+            certificate_pem: cert.clone(),
+            key_pem: key.as_str().into(),
+        };
+        let psk = profile(r#"{"method": "psk"}"#, &cert);
+        assert!(matches!(sign_in(&psk, None), Ok(SignIn::AskPsk)));
+        let e = sign_in(&psk, Some(cred())).err().unwrap();
+        assert_eq!(e.code(), ErrorCode::BadRequest);
+        let cert_p = cert_profile(&cert);
+        let e = sign_in(&cert_p, None).err().unwrap();
+        assert!(e.to_string().contains("never reads your files"), "{e}");
+        assert!(matches!(
+            sign_in(&cert_p, Some(cred())),
+            Ok(SignIn::Ready(_))
+        ));
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_without_showing_it() {
+        let ((cert, _), (_, other_key)) = (pair(), pair());
+        let body: String = other_key.lines().nth(1).unwrap().to_string();
+        let e = sign_in(
+            &cert_profile(&cert),
+            Some(ConnectCredential {
+                certificate_pem: cert.clone(),
+                key_pem: other_key.as_str().into(),
+            }),
+        )
+        .err()
+        .unwrap();
+        let text = format!("{e} {e:?}");
+        assert!(text.contains("does not belong"), "{text}");
+        assert!(!text.contains(&body), "{text}");
+    }
+}

@@ -1,0 +1,300 @@
+//! Ibex's own programs in the tunnel lab ([`crate::lab`]): `ibexd` and the
+//! `ibex` CLI in the client namespace, `ibex-responder` in the gateway
+//! namespace, their configurations, and what the client's system looks like
+//! (so a test can prove a disconnect restored it).
+//!
+//! Every process is killed on drop; [`NetnsResolvConf`] removes its file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::Duration;
+
+use crate::bins::workspace_bin;
+use crate::lab::Lab;
+use crate::pki::{CLIENT_ID, GW_ID};
+use crate::wait_until;
+
+/// The pre-shared key of the lab's PSK user.
+pub const LAB_PSK: &str = "tunnel-test-psk-0123456789abcdef";
+
+/// The client's resolv.conf before any tunnel.
+pub const ORIGINAL_RESOLV: &str =
+    "# the client's own resolver\nnameserver 192.0.2.53\noptions edns0\n";
+
+/// How ibex-responder authenticates itself and its user.
+#[derive(Debug, Clone)]
+pub enum ResponderAuth {
+    /// PSK both ways, user `client.ibex.test` with [`LAB_PSK`].
+    Psk,
+    /// The gateway's certificate and PKCS#8 key; the user's certificate
+    /// must chain to `ca`.
+    Certificate {
+        /// Gateway certificate, PEM file.
+        cert: PathBuf,
+        /// Gateway key, PKCS#8 PEM file.
+        key: PathBuf,
+        /// CA of the user's certificate, PEM file.
+        ca: PathBuf,
+    },
+}
+
+/// Writes an ibex-responder config into `dir` (gateway 192.0.2.1, pool
+/// 10.99.10.0/24, LAN 10.99.0.0/24, DNS 10.99.0.53).
+pub fn responder_config(dir: &Path, auth: &ResponderAuth) -> PathBuf {
+    let path = dir.join("responder.json");
+    let (gw_auth, user) = match auth {
+        ResponderAuth::Psk => (
+            serde_json::json!({"method": "psk"}),
+            serde_json::json!({"id": CLIENT_ID, "psk": LAB_PSK}),
+        ),
+        ResponderAuth::Certificate { cert, key, ca } => (
+            serde_json::json!({"certificate": cert, "key": key}),
+            serde_json::json!({"id": CLIENT_ID, "ca": ca}),
+        ),
+    };
+    let config = serde_json::json!({
+        "version": 1, "listen": "192.0.2.1", "id": GW_ID, "auth": gw_auth,
+        "users": [user],
+        "pool": "10.99.10.0/24", "dns": ["10.99.0.53"], "subnets": ["10.99.0.0/24"],
+        "tun": {"name": "ibexgw0", "mtu": 1400},
+    });
+    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    path
+}
+
+/// How the client profile signs in.
+#[derive(Debug, Clone)]
+pub enum ProfileAuth<'a> {
+    /// Pre-shared key, asked for by the daemon.
+    Psk,
+    /// A certificate: `certificate` and `key` as the profile spells them
+    /// (paths, `~/` allowed, or PEM text for `certificate`); the gateway's
+    /// certificate must chain to `ca_pem` (PEM text).
+    Certificate {
+        /// The profile's `auth.certificate`.
+        certificate: &'a str,
+        /// The profile's `auth.key`.
+        key: &'a str,
+        /// The profile's `ca_certificate`.
+        ca_pem: &'a str,
+    },
+}
+
+/// Writes the lab's client profile (gateway 192.0.2.1, identities
+/// `client.ibex.test` / `gw.ibex.test`, full tunnel, the gateway's DNS)
+/// to `dir/profile.json`.
+pub fn write_profile(dir: &Path, auth: &ProfileAuth) -> PathBuf {
+    let path = dir.join("profile.json");
+    let mut profile = serde_json::json!({
+        "version": 1, "uuid": "2f1e7c52-4a0b-4c53-9d8e-0b6a3e1f7a10", "name": "lab",
+        "gateway": {"host": "192.0.2.1", "port": 500},
+        "local_id": CLIENT_ID, "remote_id": GW_ID,
+        "auth": {"method": "psk"}, "routes": {"mode": "full"},
+        "dns": {"use_gateway": true, "servers": [], "search": []},
+    });
+    if let ProfileAuth::Certificate {
+        certificate,
+        key,
+        ca_pem,
+    } = auth
+    {
+        profile["auth"] = serde_json::json!({
+            "method": "certificate", "certificate": certificate, "key": key,
+        });
+        profile["ca_certificate"] = serde_json::json!(ca_pem);
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&profile).unwrap()).unwrap();
+    path
+}
+
+/// ibex-responder in the gateway namespace, killed on drop.
+pub struct Responder {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Responder {
+    /// Starts it with a config for `auth` in `dir` and waits for UDP 500.
+    pub fn start(lab: &Lab, dir: &Path, auth: &ResponderAuth) -> Responder {
+        let config = responder_config(dir, auth);
+        let log = dir.join("responder.log");
+        let f = std::fs::File::create(&log).unwrap();
+        let child = lab
+            .gw
+            .command(&[
+                workspace_bin("ibex-responder").to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "--state-dir",
+                dir.join("gw-state").to_str().unwrap(),
+            ])
+            .env("IBEX_LOG", "debug")
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .spawn()
+            .expect("spawn ibex-responder");
+        let r = Responder { child, log };
+        assert!(
+            lab.gw.wait_udp_port(500, Duration::from_secs(10)),
+            "ibex-responder did not bind UDP 500:\n{}",
+            r.log()
+        );
+        r
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A resolv.conf that `ip netns exec` bind-mounts over /etc/resolv.conf in
+/// the namespace (so the test never touches the machine's own), removed on drop.
+pub struct NetnsResolvConf {
+    dir: PathBuf,
+}
+
+impl NetnsResolvConf {
+    /// Writes `/etc/netns/<ns>/resolv.conf`.
+    pub fn new(ns: &str, content: &str) -> NetnsResolvConf {
+        let dir = Path::new("/etc/netns").join(ns);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("resolv.conf"), content).unwrap();
+        NetnsResolvConf { dir }
+    }
+
+    /// Its content now.
+    pub fn read(&self) -> String {
+        std::fs::read_to_string(self.dir.join("resolv.conf")).unwrap_or_default()
+    }
+}
+
+impl Drop for NetnsResolvConf {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// ibexd in the client namespace, killed (SIGKILL) on drop.
+pub struct Daemon {
+    child: Child,
+    /// Its IPC socket.
+    pub socket: PathBuf,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts ibexd with its socket and state in `dir`; `tag` names its log.
+    pub fn start(lab: &Lab, dir: &Path, tag: &str) -> Daemon {
+        let socket = dir.join("ibexd.sock");
+        let log = dir.join(format!("ibexd-{tag}.log"));
+        let f = std::fs::File::create(&log).unwrap();
+        let child = lab
+            .client
+            .command(&[
+                workspace_bin("ibexd").to_str().unwrap(),
+                "--socket",
+                socket.to_str().unwrap(),
+                "--state-dir",
+                dir.join("state").to_str().unwrap(),
+            ])
+            .env("IBEX_LOG", "debug")
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .spawn()
+            .expect("spawn ibexd");
+        let d = Daemon { child, socket, log };
+        assert!(
+            wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
+                d.socket.exists()
+            }),
+            "ibexd did not create its socket:\n{}",
+            d.log()
+        );
+        d
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How to run the `ibex` CLI beyond its arguments.
+#[derive(Debug, Default, Clone)]
+pub struct CliOptions<'a> {
+    /// Extra environment (e.g. `HOME` for `~/` paths in a profile).
+    pub env: Vec<(&'a str, &'a str)>,
+    /// Run as this uid:gid, without supplementary groups (`setpriv`).
+    pub as_user: Option<(u32, u32)>,
+}
+
+/// Runs the `ibex` CLI in the client namespace with `stdin` as input
+/// (bounded by 40 s).
+pub fn ibex(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str) -> Output {
+    ibex_with(lab, d, args, stdin, &CliOptions::default())
+}
+
+/// [`ibex`] with extra environment or as another user.
+pub fn ibex_with(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str, o: &CliOptions) -> Output {
+    use std::io::Write;
+    let bin = workspace_bin("ibex");
+    let mut full: Vec<String> = vec!["timeout".into(), "40".into()];
+    if let Some((uid, gid)) = o.as_user {
+        full.extend([
+            "setpriv".into(),
+            format!("--reuid={uid}"),
+            format!("--regid={gid}"),
+            "--clear-groups".into(),
+        ]);
+    }
+    full.extend([
+        bin.to_str().unwrap().into(),
+        "--socket".into(),
+        d.socket.to_str().unwrap().into(),
+    ]);
+    full.extend(args.iter().map(|a| a.to_string()));
+    let full: Vec<&str> = full.iter().map(String::as_str).collect();
+    let mut cmd = lab.client.command(&full);
+    for (k, v) in &o.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ibex");
+    // It may exit before reading (a refused profile): ignore EPIPE.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+/// The client's routes, addresses and links: what a connection must leave as it found them.
+pub fn system_state(lab: &Lab) -> String {
+    let mut s = String::new();
+    for args in [
+        &["ip", "-4", "route", "show", "table", "all"][..],
+        &["ip", "-6", "route", "show", "table", "all"],
+        &["ip", "-4", "rule", "show"],
+        &["ip", "-br", "addr"],
+        &["ip", "-br", "link"],
+    ] {
+        s.push_str(&lab.client.run_ok(args).unwrap_or_default());
+    }
+    s
+}
