@@ -225,6 +225,19 @@ impl Daemon {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Sends SIGTERM and waits (bounded) for the daemon to exit.
+    pub fn terminate(mut self) -> Option<std::process::ExitStatus> {
+        crate::signal(self.child.id(), libc::SIGTERM);
+        let end = std::time::Instant::now() + Duration::from_secs(15);
+        while std::time::Instant::now() < end {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
 }
 
 impl Drop for Daemon {

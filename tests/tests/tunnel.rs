@@ -204,7 +204,26 @@ fn ibex_client_through_ibex_responder() {
         daemon.log()
     );
     assert_eq!(resolv.read(), ORIGINAL_RESOLV);
-    drop(daemon);
+
+    // SIGTERM while connected: the daemon deletes the SA and restores everything.
+    let out = ibex(&lab, &daemon, &["connect", profile], &format!("{PSK}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log_before = daemon.log();
+    let status = daemon.terminate().expect("ibexd exits on SIGTERM");
+    assert!(status.success(), "clean exit: {status:?}\n{log_before}");
+    assert_eq!(system_state(&lab), before, "SIGTERM restored the routes");
+    assert_eq!(resolv.read(), ORIGINAL_RESOLV, "SIGTERM restored DNS");
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
+            responder.log().contains("deleted the IKE SA")
+        }),
+        "the gateway was told (IKE Delete):\n{}",
+        responder.log()
+    );
     drop(responder);
 }
 
