@@ -13,7 +13,7 @@ use ibex_platform::{
     route_get, DnsConfig, DnsManager, IpPrefix, Journal, RouteManager, RoutePlan, TunConfig,
     TunDevice, Tunnel,
 };
-use ibex_tunnel::{destination, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic};
+use ibex_tunnel::{destination, esp_endpoint, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
@@ -280,16 +280,6 @@ async fn send_esp(sad: &mut Sad, sockets: &IkeSockets, out: &mut Packet, len: us
             }
         }
         Err(e) => warn!(error = %e, "cannot seal; the SA needs a rekey"),
-    }
-}
-
-/// Where UDP-encapsulated ESP goes: the gateway's IKE endpoint on the NAT-T
-/// path, or its port 4500 if IKE stayed on 500.
-fn esp_endpoint(ike_remote: SocketAddr) -> SocketAddr {
-    if ike_remote.port() == 500 {
-        SocketAddr::new(ike_remote.ip(), 4500)
-    } else {
-        ike_remote
     }
 }
 

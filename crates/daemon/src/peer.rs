@@ -7,7 +7,7 @@ use std::path::Path;
 pub const GROUP: &str = "ibex";
 
 /// The gid of `name` in /etc/group.
-fn group_gid(group_file: &Path, name: &str) -> Option<u32> {
+pub(crate) fn group_gid(group_file: &Path, name: &str) -> Option<u32> {
     let text = std::fs::read_to_string(group_file).ok()?;
     text.lines().find_map(|l| {
         let mut f = l.split(':');

@@ -44,11 +44,7 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
 }
 
 fn ibex_group_gid() -> Option<u32> {
-    let text = std::fs::read_to_string("/etc/group").ok()?;
-    text.lines().find_map(|l| {
-        let mut f = l.split(':');
-        (f.next()? == crate::peer::GROUP).then(|| f.nth(1)?.parse().ok())?
-    })
+    crate::peer::group_gid(Path::new("/etc/group"), crate::peer::GROUP)
 }
 
 /// Accepts agents until the listener fails.

@@ -1,14 +1,16 @@
 //! The gateway's event loop: IKE through the sans-IO [`Responder`], ESP
 //! between the UDP sockets and the TUN device, one task, no locks.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use ibex_esp::NextHeader;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{Event, Responder};
 use ibex_platform::{Journal, TunConfig, TunDevice};
-use ibex_tunnel::{destination, IkeSockets, Incoming, KeyLog, OpenError, Packet, Sad};
+use ibex_tunnel::{
+    destination, esp_endpoint, IkeSockets, Incoming, KeyLog, OpenError, Packet, Sad,
+};
 use tracing::{debug, info, warn};
 
 use crate::config::Loaded;
@@ -188,15 +190,5 @@ impl Gateway {
             }
             Event::IkeRekeyed(_) | Event::Config(_) | Event::ChildFailed(_) => {}
         }
-    }
-}
-
-/// Where UDP-encapsulated ESP goes: the peer's IKE endpoint on the NAT-T path
-/// (its NAT mapping of port 4500), or port 4500 if IKE stayed on 500.
-fn esp_endpoint(ike_remote: SocketAddr) -> SocketAddr {
-    if ike_remote.port() == 500 {
-        SocketAddr::new(ike_remote.ip(), 4500)
-    } else {
-        ike_remote
     }
 }

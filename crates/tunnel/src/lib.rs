@@ -16,4 +16,4 @@ mod sockets;
 pub use buffer::Packet;
 pub use keylog::KeyLog;
 pub use sad::{destination, source, OpenError, Outbound, Sad, SadError, Traffic};
-pub use sockets::{IkeSockets, Incoming};
+pub use sockets::{esp_endpoint, IkeSockets, Incoming};

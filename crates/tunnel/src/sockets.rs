@@ -125,3 +125,14 @@ impl IkeSockets {
         self.s4500.send_to(&KEEPALIVE, remote).await.map(|_| ())
     }
 }
+
+/// Where UDP-encapsulated ESP goes for a peer whose IKE endpoint is
+/// `ike_remote`: that endpoint on the NAT-T path (its NAT mapping of port
+/// 4500), or its port 4500 if IKE stayed on 500.
+pub fn esp_endpoint(ike_remote: SocketAddr) -> SocketAddr {
+    if ike_remote.port() == 500 {
+        SocketAddr::new(ike_remote.ip(), 4500)
+    } else {
+        ike_remote
+    }
+}

@@ -235,6 +235,21 @@ impl Session {
         ni: Vec<u8>,
         slot: Slot,
     ) -> (Vec<Payload>, After) {
+        // RFC 7296 2.25.2: a rekey of an IKE SA we are closing (we replaced it
+        // with our own rekey and are deleting it) is refused for now.
+        if let Slot::Retired(spi) = slot {
+            let closing = self.tasks.contains(&Task::DeleteRetired(spi))
+                || self
+                    .outstanding
+                    .as_ref()
+                    .is_some_and(|o| matches!(o.what, Pending::DeleteRetired(s) if s == spi));
+            if closing {
+                return (
+                    vec![notify(NotifyType::TEMPORARY_FAILURE, vec![])],
+                    After::Nothing,
+                );
+            }
+        }
         let Some(k) = ke(payloads).cloned() else {
             return (
                 vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
