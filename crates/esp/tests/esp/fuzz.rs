@@ -1,9 +1,7 @@
 //! Hostile input: random bytes into `open` and `classify` never panic, are
 //! always refused and counted, and never touch the window.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ibex_esp::{classify, Datagram, NextHeader};
 use proptest::prelude::*;
 

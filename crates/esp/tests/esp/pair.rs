@@ -1,9 +1,7 @@
 //! `EspSaPair::from_child`: the two ends of a Child SA as `ibex-ike` reports
 //! them, talking to each other.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ibex_esp::{EspError, EspSaPair, NextHeader};
 use ibex_ike::crypto::{EncrAlg, IntegAlg, Secret};
 use ibex_ike::proposal::ChildSuite;

@@ -1,9 +1,7 @@
 //! Seal and open for every suite, both inner IP versions, with and without
 //! ESN, over a range of sizes; dummy packets; buffer-room errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ibex_esp::{EspError, NextHeader, OutboundSa};
 
 const SIZES: [usize; 8] = [0, 1, 2, 3, 64, 512, 1400, 1500];

@@ -1,9 +1,7 @@
 //! Anti-replay through the public API: duplicates, reordering, the window's
 //! edges.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ibex_esp::{EspError, NextHeader, ReplayWindow};
 
 #[test]

@@ -3,11 +3,9 @@
 //! and packets built by hand (bad padding, other next headers) fed to
 //! `open`.
 
-mod common;
-
+use crate::common::*;
 use aes::cipher::array::Array;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
-use common::*;
 use ibex_esp::{EspError, InboundSa, NextHeader};
 use ibex_ike::crypto::{EncrAlg, IntegAlg};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey};

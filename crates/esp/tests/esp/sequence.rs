@@ -1,9 +1,7 @@
 //! Outbound sequence numbers: exhaustion instead of wrapping, forward-only
 //! skipping, and ESN across the 2^32 boundary end to end.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ibex_esp::{EspError, NextHeader};
 use ibex_ike::crypto::{EncrAlg, IntegAlg};
 

@@ -1,9 +1,7 @@
 //! Forged, corrupted and truncated packets: always dropped, always counted,
 //! and never moving the anti-replay window.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use ibex_esp::{EspError, InboundSa, NextHeader, OutboundSa};
 
 /// A receiver that saw 1, 2, 3, 5 (4 is a hole), and the sender's next packet.
