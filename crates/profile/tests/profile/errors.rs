@@ -1,9 +1,7 @@
 //! Every kind of error `Profile::from_json` reports, with its line, column
 //! and text.
 
-mod common;
-
-use common::BASE;
+use crate::common::BASE;
 use ibex_profile::{Problem, Profile, ProfileError, MAX_PROFILE_LEN};
 
 /// `BASE` with `from` replaced by `to` (which must occur exactly once).

@@ -1,11 +1,9 @@
 //! `profiles/profile.schema.json` is valid, every example validates
 //! against it, and its property names are those of the serde model.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{example, profiles_dir, BASE, EXAMPLES};
+use crate::common::{example, profiles_dir, BASE, EXAMPLES};
 use ibex_profile::Profile;
 use serde_json::Value;
 

@@ -1,8 +1,6 @@
 //! The shipped example profiles parse, and become engine configurations.
 
-mod common;
-
-use common::{example, EXAMPLES};
+use crate::common::{example, EXAMPLES};
 use ibex_ike::crypto::Secret;
 use ibex_ike::{LocalAuth, PeerAuth};
 use ibex_profile::{Auth, ConfigError, Credential, EapMethod, Profile, Routes};

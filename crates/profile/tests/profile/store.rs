@@ -1,10 +1,8 @@
 //! `ProfileStore`: import, list, get, remove in a temporary directory.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 
-use common::{example, profiles_dir, EXAMPLES};
+use crate::common::{example, profiles_dir, EXAMPLES};
 use ibex_profile::{Profile, ProfileStore, StoreError};
 
 fn store() -> (tempfile::TempDir, ProfileStore) {

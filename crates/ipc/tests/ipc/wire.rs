@@ -8,7 +8,7 @@ use ibex_ipc::{
 };
 use ibex_profile::Profile;
 
-const PROFILE: &str = include_str!("../../../profiles/psk-full-tunnel.json");
+const PROFILE: &str = include_str!("../../../../profiles/psk-full-tunnel.json");
 
 fn request(id: u64, request: Request) -> ClientMessage {
     ClientMessage { id, request }

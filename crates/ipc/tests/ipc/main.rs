@@ -1,0 +1,5 @@
+//! ibex-ipc integration tests in one binary.
+
+mod client;
+mod framing;
+mod wire;
