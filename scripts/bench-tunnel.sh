@@ -79,6 +79,8 @@ CLI_IP=192.0.2.2 GW_IP=192.0.2.1 GW_LAN_IP=10.99.0.1 LAN_HOST=10.99.0.2 LAN_NET=
 WG_PORT=51820
 TMP=
 CLEANED=0
+WG_RUN_DIR_EXISTED=0
+[ -d /var/run/wireguard ] && WG_RUN_DIR_EXISTED=1
 
 # ------------------------------------------------------------------ cleanup
 ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx -- "$1"; }
@@ -105,6 +107,7 @@ cleanup() {
 	for ns in "$NS_C" "$NS_G" "$NS_L"; do kill_ns "$ns"; done
 	for ns in "$NS_C" "$NS_G" "$NS_L"; do ns_exists "$ns" && ip netns del "$ns" 2>/dev/null; done
 	for d in wgc wgg btc btg; do rm -f "/var/run/wireguard/$d$TAG.sock"; done
+	[ "$WG_RUN_DIR_EXISTED" = 1 ] || rmdir /var/run/wireguard 2>/dev/null
 	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
 		if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
 	fi
@@ -303,7 +306,7 @@ measure() {
 		out="$TMP/iperf3-$key-$i.json"
 		timeout --foreground $((SECS + OMIT + 30)) ip netns exec "$NS_C" \
 			iperf3 -c "$LAN_HOST" -t "$SECS" -O "$OMIT" --connect-timeout 5000 -J >"$out" 2>&1
-		mbps=$(jq -r '.end.sum_received.bits_per_second // empty | . / 1e6 | (. * 10 | round) / 10' "$out" 2>/dev/null)
+		mbps=$(jq -r '.end.sum_received.bits_per_second // empty' "$out" 2>/dev/null | awk 'NF {printf "%.1f", $1 / 1e6}')
 		if [ -n "$mbps" ]; then
 			vals+=("$mbps")
 			log "  $key run $i/$RUNS: $mbps Mbit/s"
@@ -386,6 +389,7 @@ JSON
 	cat >"$d/profile.json" <<JSON
 {"version": 1, "uuid": "6b0f3c1e-2d4a-4f7b-9c8e-1a2b3c4d5e6f", "name": "bench",
  "gateway": {"host": "$GW_IP", "port": 500}, "local_id": "client.bench.test", "remote_id": "gw.bench.test",
+ "auth": {"method": "psk"},
  "ike_proposals": ["aes128gcm16-prfsha256-x25519"], "esp_proposals": ["aes128gcm16"],
  "routes": {"mode": "split", "prefixes": ["$LAN_NET"]},
  "dns": {"use_gateway": false, "servers": [], "search": []},
@@ -417,6 +421,7 @@ JSON
 		NOTE[ibex]="ESP $(jq -r '.esp_suite // "?"' "$d/status.json" 2>/dev/null), IKE $(jq -r '.ike_suite // "?"' "$d/status.json" 2>/dev/null), UDP 4500, MTU $MTU"
 		measure ibex "$rpid" "$dpid"
 		nsx "$NS_C" "$IBEX_BIN/ibex" --socket "$d/ibexd.sock" status --json >"$d/status-after.json" 2>/dev/null
+		NOTE[ibex]="${NOTE[ibex]}; after the runs: $(jq -r '"\(.packets_out) packets out, \(.packets_in) in, \(.drops) dropped"' "$d/status-after.json" 2>/dev/null)"
 	else
 		fail ibex "$why"
 		log "ibex-responder log (tail):"; tail -15 "$d/responder.log" >&2
