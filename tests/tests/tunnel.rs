@@ -596,3 +596,81 @@ fn ibex_client_against_strongswan_gateway() {
         drop(charon);
     }
 }
+
+/// `ibex profiles import/list/show/remove` as a user would run them (no root
+/// or daemon needed): stored per user, line-precise errors, replace by uuid.
+#[test]
+fn cli_profiles_are_stored_per_user() {
+    let home = tempdir("ibx-cli-home-").unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(ibex_e2e::bins::workspace_bin("ibex"))
+            .args(args)
+            .env("HOME", home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .expect("run ibex")
+    };
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let profile = write_profile(home.path(), &ProfileAuth::Psk);
+    let out = run(&["profiles", "import", profile.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = run(&["profiles", "list"]);
+    assert!(text(&list).contains("192.0.2.1"), "{}", text(&list));
+    let stored = home.path().join(".config/ibex/profiles");
+    let files: Vec<_> = std::fs::read_dir(&stored).unwrap().collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "one file per profile in {}",
+        stored.display()
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = files[0]
+        .as_ref()
+        .unwrap()
+        .metadata()
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "profiles are private to the user");
+    // Importing the same uuid again replaces it.
+    let out = run(&["profiles", "import", profile.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 1);
+    let name = text(&list).split('\t').next().unwrap().trim().to_string();
+    let show = run(&["profiles", "show", &name]);
+    assert!(
+        show.status.success() && text(&show).contains("\"remote_id\""),
+        "{}",
+        text(&show)
+    );
+    // A broken profile: a clear, line-precise error and nothing stored.
+    let bad = home.path().join("bad.json");
+    let original = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &bad,
+        original
+            .replacen("\"gateway\"", "\"gatway\"", 1)
+            .replace("2f1e7c52", "3f1e7c52"),
+    )
+    .unwrap();
+    let out = run(&["profiles", "import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = text(&out);
+    assert!(err.contains("line ") && err.contains("gatway"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&stored).unwrap().count(),
+        1,
+        "nothing half-imported"
+    );
+    let out = run(&["profiles", "remove", &name]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 0);
+}

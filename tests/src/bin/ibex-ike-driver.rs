@@ -18,6 +18,7 @@ use ibex_ike::{
     Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig, Session,
     Transmit,
 };
+use ibex_tunnel::KeyLog;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -139,22 +140,8 @@ fn build_config(d: &DriverConfig) -> Config {
         c.remote_ts = d.remote_ts.iter().map(|s| prefix(s)).collect();
     }
     c.request_vip = d.request_vip;
-    c.keylog = std::env::var_os("IBEX_KEYLOG_DIR").is_some();
+    c.keylog = KeyLog::from_env().enabled();
     c
-}
-
-/// Appends key-log lines to IBEX_KEYLOG_DIR/<table>.
-fn keylog(line: &ibex_ike::keylog::KeyLogLine) {
-    let Some(dir) = std::env::var_os("IBEX_KEYLOG_DIR") else {
-        return;
-    };
-    let path = std::path::Path::new(&dir).join(line.table.file_name());
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .unwrap_or_else(|e| fail(format!("key log {}: {e}", path.display())));
-    let _ = writeln!(f, "{}", line.expose());
 }
 
 struct Io {
@@ -261,6 +248,7 @@ fn main() {
     let d: DriverConfig =
         serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     let config = build_config(&d);
+    let keylog = KeyLog::from_env();
     let l500 = SocketAddr::new(d.local, 500);
     let l4500 = SocketAddr::new(d.local, 4500);
     let io = Io {
@@ -363,7 +351,7 @@ fn main() {
                 Event::EndpointsChanged { local, remote } => {
                     println!("EVENT endpoints local={local} remote={remote}")
                 }
-                Event::KeyLog(line) => keylog(&line),
+                Event::KeyLog(line) => keylog.write(&line),
                 Event::Closed(reason) => {
                     println!("EVENT closed reason={reason}");
                     let _ = std::io::stdout().flush();
