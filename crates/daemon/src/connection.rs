@@ -111,6 +111,9 @@ pub enum ConnError {
     Platform(#[from] ibex_platform::PlatformError),
 }
 
+/// How often traffic counters are published while nothing else changes.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
 /// How long a disconnect waits for the gateway to confirm the delete.
 const DELETE_GRACE: Duration = Duration::from_secs(3);
 
@@ -162,6 +165,7 @@ pub async fn run(
     let mut out = Packet::new(usize::from(params.mtu));
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut closed: Option<String> = None;
+    let mut published = Instant::now();
     let result: Result<String, ConnError> = loop {
         // Output of the engine first.
         while let Some(t) = session.poll_transmit() {
@@ -189,8 +193,15 @@ pub async fn run(
                 session.close(Instant::now());
             }
         }
-        snap.traffic = sad.traffic(0);
-        status.send_replace(snap.clone());
+        // Publish state changes at once, traffic counters at most once a
+        // second: never per packet.
+        let changed =
+            status.borrow().phase != snap.phase || status.borrow().addresses != snap.addresses;
+        if changed || published.elapsed() >= PUBLISH_EVERY || closed.is_some() {
+            snap.traffic = sad.traffic(0);
+            status.send_replace(snap.clone());
+            published = Instant::now();
+        }
         if let Some(reason) = closed.take() {
             break Ok(reason);
         }
@@ -199,6 +210,9 @@ pub async fn run(
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        // Wake at least once a second so counters stay fresh while idle.
+        let refresh = tokio::time::Instant::from_std(published + PUBLISH_EVERY);
+        let wake = Some(wake.map_or(refresh, |w| w.min(refresh)));
         let timer = async {
             match wake {
                 Some(t) => tokio::time::sleep_until(t).await,
