@@ -48,6 +48,29 @@ fn cbc_key(encr: EncrAlg, key: &[u8]) -> Result<(), EspError> {
     }
 }
 
+/// Which construction an SA uses, after checking its keys fit.
+enum Suite {
+    Aead(&'static ring::aead::Algorithm),
+    Cbc(IntegAlg),
+}
+
+fn suite(
+    encr: EncrAlg,
+    integ: Option<IntegAlg>,
+    encr_key: &[u8],
+    integ_key: &[u8],
+) -> Result<Suite, EspError> {
+    match (ring_aead(encr), integ) {
+        (Some(alg), _) if integ_key.is_empty() => Ok(Suite::Aead(alg)),
+        (Some(_), _) => Err(EspError::InvalidSa("an AEAD SA takes no integrity key")),
+        (None, Some(i)) => {
+            cbc_key(encr, encr_key)?;
+            Ok(Suite::Cbc(i))
+        }
+        (None, None) => Err(EspError::InvalidSa("AES-CBC needs an integrity algorithm")),
+    }
+}
+
 /// Outbound cipher.
 pub(crate) enum SealCipher {
     Aead(aead::AeadCipher),
@@ -62,19 +85,10 @@ impl SealCipher {
         encr_key: &[u8],
         integ_key: &[u8],
     ) -> Result<Self, EspError> {
-        match (ring_aead(encr), integ) {
-            (Some(alg), _) => {
-                if !integ_key.is_empty() {
-                    return Err(EspError::InvalidSa("an AEAD SA takes no integrity key"));
-                }
-                Ok(Self::Aead(aead::AeadCipher::new(alg, encr_key)?))
-            }
-            (None, Some(i)) => {
-                cbc_key(encr, encr_key)?;
-                Ok(Self::Cbc(cbc::CbcSealer::new(encr_key, i, integ_key)?))
-            }
-            (None, None) => Err(EspError::InvalidSa("AES-CBC needs an integrity algorithm")),
-        }
+        Ok(match suite(encr, integ, encr_key, integ_key)? {
+            Suite::Aead(alg) => Self::Aead(aead::AeadCipher::new(alg, encr_key)?),
+            Suite::Cbc(i) => Self::Cbc(cbc::CbcSealer::new(encr_key, i, integ_key)?),
+        })
     }
 
     /// Writes the IV for sequence number `seq`, encrypts and appends the ICV
@@ -103,19 +117,10 @@ impl OpenCipher {
         encr_key: &[u8],
         integ_key: &[u8],
     ) -> Result<Self, EspError> {
-        match (ring_aead(encr), integ) {
-            (Some(alg), _) => {
-                if !integ_key.is_empty() {
-                    return Err(EspError::InvalidSa("an AEAD SA takes no integrity key"));
-                }
-                Ok(Self::Aead(aead::AeadCipher::new(alg, encr_key)?))
-            }
-            (None, Some(i)) => {
-                cbc_key(encr, encr_key)?;
-                Ok(Self::Cbc(cbc::CbcOpener::new(encr_key, i, integ_key)?))
-            }
-            (None, None) => Err(EspError::InvalidSa("AES-CBC needs an integrity algorithm")),
-        }
+        Ok(match suite(encr, integ, encr_key, integ_key)? {
+            Suite::Aead(alg) => Self::Aead(aead::AeadCipher::new(alg, encr_key)?),
+            Suite::Cbc(i) => Self::Cbc(cbc::CbcOpener::new(encr_key, i, integ_key)?),
+        })
     }
 
     /// Verifies the ICV of the packet with full sequence number `seq`, then
