@@ -13,7 +13,10 @@ pub enum ServerMethod {
     GtcPassword,
     /// EAP-GTC asking for a one-time code.
     GtcOtp,
-    /// EAP-MD5-Challenge (weak; peers refuse it unless allowed).
+    /// EAP-MD5-Challenge (weak; peers refuse it unless allowed). Not run by
+    /// [`crate::Server`]: it needs the clear-text password, which the
+    /// directory does not give, so the server fails with
+    /// [`crate::ServerFailure::Unavailable`].
     Md5,
     /// Push approval with number matching (Ibex experimental method).
     Push,
@@ -47,8 +50,11 @@ pub struct PushTicket {
     pub id: String,
     /// The number to match (shown by the client and on the approving device).
     pub number: u32,
-    /// When the approval expires.
+    /// When the approval expires (for the directory's own bookkeeping).
     pub expires: SystemTime,
+    /// How long the approval stays open from now: sent to the peer, which
+    /// shows it (the sans-IO server reads no clock, so it cannot use `expires`).
+    pub timeout: Duration,
     /// Message shown to the person.
     pub text: String,
 }
@@ -74,7 +80,9 @@ pub enum PushState {
 pub trait Directory: Send + Sync {
     /// Lockout in force for this user, if any.
     fn locked_out(&self, user: &str) -> Option<Duration>;
-    /// Records a failed verification (for rate limiting).
+    /// Records a failed verification (for rate limiting): called once when a
+    /// password, NT response, code, push or assertion is rejected, and for an
+    /// unknown user; not for lockouts, expiries or malformed messages.
     fn record_failure(&self, user: &str);
     /// The user's NT password hash (MD4 of the UTF-16LE password), for MSCHAPv2.
     fn nt_hash(&self, user: &str) -> Option<Secret>;
@@ -82,13 +90,20 @@ pub trait Directory: Send + Sync {
     fn check_password(&self, user: &str, password: &[u8]) -> bool;
     /// Checks and consumes a one-time code.
     fn check_otp(&self, user: &str, code: &str) -> OtpCheck;
-    /// Creates a push approval for the user.
+    /// Creates a push approval for the user (an error: no device, for
+    /// instance; it is logged, the peer learns `method-unavailable`).
     fn start_push(&self, user: &str) -> Result<PushTicket, String>;
-    /// The state of a push approval.
+    /// The state of a push approval; the directory owns the clock and says
+    /// [`PushState::Expired`] once the ticket's time is up.
     fn push_state(&self, ticket: &PushTicket) -> PushState;
-    /// Starts a FIDO2 assertion; `binding` is the IKE SA's channel binding,
-    /// which the returned challenge must include.
-    fn fido_start(&self, user: &str, binding: &[u8]) -> Result<FidoRequest, String>;
-    /// Verifies the assertion for the challenge last started for this user.
+    /// Starts a FIDO2 assertion. `challenge` is already bound to the IKE SA
+    /// (SHA-256("ibex eap-fido v1" || server nonce || channel binding), see
+    /// docs/eap.md): the returned request must carry it unchanged as its
+    /// `challenge`, and [`Directory::fido_finish`] must check that the
+    /// client data signs exactly it. The server refuses a request whose
+    /// challenge differs.
+    fn fido_start(&self, user: &str, challenge: &[u8]) -> Result<FidoRequest, String>;
+    /// Verifies the assertion for the challenge last started for this user
+    /// (signature, client data challenge, origin, RP ID hash, flags, counter).
     fn fido_finish(&self, user: &str, assertion: &FidoAssertion) -> Result<(), String>;
 }

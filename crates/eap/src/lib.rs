@@ -6,19 +6,28 @@
 //! server asks a [`Directory`] (the user database of the application) to
 //! check what the peer sent, and may hold its answer while a push approval
 //! is pending ([`ServerStep::Pending`]).
+//!
+//! Methods: EAP-MSCHAPv2 (with MSK), EAP-GTC (password or one-time code),
+//! EAP-MD5 (peer only, off by default), and Ibex's experimental push
+//! approval and FIDO2 methods. Wire formats, reason tokens and the channel
+//! binding are described in docs/eap.md.
 
 mod directory;
+mod methods;
+mod mschapv2_crypto;
 mod packet;
 mod peer;
 mod prompt;
 mod random;
+pub mod reason;
 mod secret;
 mod server;
+mod text;
 
 pub use directory::{Directory, OtpCheck, PushState, PushTicket, ServerMethod};
 pub use packet::{Code, DecodeError, MethodType, Packet};
 pub use peer::{Peer, PeerConfig, PeerFailure, PeerStep};
 pub use prompt::{Answer, FidoAssertion, FidoRequest, Prompt, PromptKind};
-pub use random::Random;
+pub use random::{Random, SystemRandom};
 pub use secret::Secret;
 pub use server::{Server, ServerFailure, ServerStep};

@@ -20,7 +20,7 @@ pub enum PromptKind {
 }
 
 /// A request for input, shown by the application.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
     /// What is asked.
     pub kind: PromptKind,

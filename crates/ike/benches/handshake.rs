@@ -69,6 +69,7 @@ fn configs(ike: &str, esp: &str) -> (Arc<Config>, ResponderConfig) {
         peers: vec![PeerEntry {
             id: Identity::parse("client.ibex.test"),
             auth: PeerAuth::Psk(Secret::from_slice(PSK)),
+            extra: vec![],
         }],
         pool: Some((
             "10.99.10.1".parse().expect("ip"),
@@ -76,6 +77,8 @@ fn configs(ike: &str, esp: &str) -> (Arc<Config>, ResponderConfig) {
         )),
         dns: vec!["10.99.0.53".parse().expect("ip")],
         cookie_threshold: usize::MAX,
+        eap_directory: None,
+        eap_step_timeout: std::time::Duration::from_secs(120),
     };
     (Arc::new(c), r)
 }

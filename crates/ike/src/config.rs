@@ -15,6 +15,9 @@ pub enum LocalAuth {
     Psk(Secret),
     /// Certificate chain and private key (RFC 7427 digital signature).
     Certificate(crate::auth::CertCredential),
+    /// EAP inside IKE_AUTH (RFC 7296 2.16): no AUTH payload until the EAP
+    /// conversation ends; then AUTH over the MSK (or SK_pi without one).
+    Eap(ibex_eap::PeerConfig),
 }
 
 /// How the peer must prove its identity.
@@ -25,6 +28,9 @@ pub enum PeerAuth {
     /// The peer must present a certificate that chains to one of these CAs
     /// and carries its identity.
     Certificate(crate::auth::TrustAnchors),
+    /// Responder only: the peer must pass these EAP methods, in order, in
+    /// one EAP conversation checked by [`ResponderConfig::eap_directory`].
+    Eap(Vec<ibex_eap::ServerMethod>),
 }
 
 /// Retransmission of requests: exponential backoff (RFC 7296 2.1).
@@ -78,8 +84,14 @@ pub struct Config {
     pub local_id: Identity,
     /// The identity the peer must have; `None` accepts any authenticated identity.
     pub remote_id: Option<Identity>,
-    /// Our credential.
+    /// Our credential (the first authentication round).
     pub local_auth: LocalAuth,
+    /// Initiator: further authentication rounds after `local_auth`
+    /// (RFC 4739), e.g. a certificate, then EAP with a password.
+    pub extra_auth: Vec<LocalAuth>,
+    /// Initiator: offer EAP-only authentication (RFC 5998): a gateway may then
+    /// skip its own AUTH when the EAP method authenticates both sides.
+    pub eap_only: bool,
     /// What we require from the peer (initiator role; responders use their user table).
     pub peer_auth: Option<PeerAuth>,
     /// Our side of the Child SA's traffic selectors.
@@ -114,6 +126,8 @@ impl Config {
             local_id,
             remote_id: None,
             local_auth,
+            extra_auth: Vec::new(),
+            eap_only: false,
             peer_auth: None,
             local_ts: vec![TrafficSelector::any_v4()],
             remote_ts: vec![TrafficSelector::any_v4()],
@@ -134,12 +148,14 @@ impl Config {
 pub struct PeerEntry {
     /// The identity the peer presents as IDi.
     pub id: Identity,
-    /// How the peer authenticates.
+    /// How the peer authenticates (the first round).
     pub auth: PeerAuth,
+    /// Further rounds the peer must pass (RFC 4739).
+    pub extra: Vec<PeerAuth>,
 }
 
 /// A responder's view: its own configuration plus the peers it accepts.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ResponderConfig {
     /// Proposals, identity and credential of the responder itself.
     pub base: Config,
@@ -151,4 +167,23 @@ pub struct ResponderConfig {
     pub dns: Vec<IpAddr>,
     /// Answer IKE_SA_INIT with a COOKIE when this many SAs are half open (RFC 7296 2.6).
     pub cookie_threshold: usize,
+    /// Checks the credentials of EAP rounds.
+    pub eap_directory: Option<std::sync::Arc<dyn ibex_eap::Directory>>,
+    /// How long an IKE_AUTH exchange may wait for the peer's next EAP
+    /// message (a person typing a code) before the half-open SA is dropped.
+    pub eap_step_timeout: Duration,
+}
+
+impl std::fmt::Debug for ResponderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponderConfig")
+            .field("base", &self.base)
+            .field("peers", &self.peers)
+            .field("pool", &self.pool)
+            .field("dns", &self.dns)
+            .field("cookie_threshold", &self.cookie_threshold)
+            .field("eap_directory", &self.eap_directory.is_some())
+            .field("eap_step_timeout", &self.eap_step_timeout)
+            .finish()
+    }
 }

@@ -16,6 +16,8 @@ pub mod proposal;
 pub mod responder;
 pub mod session;
 
+pub use ibex_eap as eap;
+
 pub use config::{Config, LocalAuth, PeerAuth, PeerEntry, ResponderConfig, Retransmit};
 pub use identity::Identity;
 pub use responder::{Responder, SessionId};

@@ -344,6 +344,28 @@ impl Responder {
         }
     }
 
+    /// Re-checks every IKE_AUTH response held back by an EAP server (push
+    /// approvals) and sends those that are decided. Call it when the
+    /// approval service reports a decision, or periodically.
+    pub fn resume_deferred(&mut self, now: Instant) {
+        let held: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.has_deferred())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in held {
+            if let Some(s) = self.sessions.get_mut(&id) {
+                let ctx = ResponderCtx {
+                    config: &self.config,
+                    pool: &mut self.pool,
+                };
+                s.resume(now, Some(ctx));
+            }
+            self.collect(id);
+        }
+    }
+
     /// Runs a command on one session (rekey, close, liveness) and collects its output.
     pub fn with_session(&mut self, id: SessionId, f: impl FnOnce(&mut Session)) {
         if let Some(s) = self.sessions.get_mut(&id) {

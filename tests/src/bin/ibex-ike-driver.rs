@@ -293,10 +293,13 @@ fn main() {
                 peers: vec![PeerEntry {
                     id: Identity::parse(&d.remote_id),
                     auth: peer_auth,
+                    extra: vec![],
                 }],
                 pool,
                 dns: vec![],
                 cookie_threshold: 64,
+                eap_directory: None,
+                eap_step_timeout: std::time::Duration::from_secs(120),
             };
             Engine::Resp(Box::new(Responder::new(
                 rc,

@@ -95,7 +95,7 @@ pub fn responder_config(mode: u8) -> ResponderConfig {
         base: g,
         peers: vec![PeerEntry {
             id: Identity::parse(CLIENT_ID),
-            auth: PeerAuth::Psk(Secret::from_slice(PSK)),
+            auth: PeerAuth::Psk(Secret::from_slice(PSK)), extra: vec![],
         }],
         pool: Some((Ipv4Addr::new(10, 99, 10, 1), Ipv4Addr::new(10, 99, 10, 4))),
         dns: vec![IpAddr::V4(Ipv4Addr::new(10, 99, 0, 53))],
@@ -104,6 +104,8 @@ pub fn responder_config(mode: u8) -> ResponderConfig {
         } else {
             usize::MAX
         },
+        eap_directory: None,
+        eap_step_timeout: Duration::from_secs(120),
     }
 }
 

@@ -1,23 +1,13 @@
-//! IKE_AUTH with pre-shared keys for both roles (RFC 7296 1.2, 2.15), carrying
-//! the first Child SA and the configuration payload.
+//! AUTH payloads shared by both roles: our CERT/AUTH (PSK or signature) and
+//! verification of the peer's (RFC 7296 2.15, RFC 7427).
 
-use std::time::Instant;
+use tracing::debug;
 
-use tracing::{debug, info, warn};
-
-use super::child::ChildRequest;
-use super::init::{error_notify, find_notify, notify, InitTranscript};
-use super::{CloseReason, Event, IkeSaInfo, Pending, ResponderCtx, Session, State};
+use super::{CloseReason, Event, IkeSaInfo, ResponderCtx, Session};
 use crate::config::{LocalAuth, PeerAuth};
 use crate::crypto::{psk_auth, psk_auth_verify, signed_octets};
 use crate::identity::Identity;
-use crate::message::{Auth, AuthMethod, Cert, ExchangeType, NotifyType, Payload};
-
-/// Initiator state while IKE_AUTH is outstanding.
-pub(crate) struct AuthPending {
-    transcript: InitTranscript,
-    child: ChildRequest,
-}
+use crate::message::{Auth, AuthMethod, Cert, ExchangeType, Payload};
 
 /// What to do after a response has been sent.
 pub(crate) enum After {
@@ -35,9 +25,19 @@ pub(crate) enum After {
 
 impl Session {
     /// Our CERT payloads (leaf first) and AUTH payload over `octets`.
-    fn auth_data(&self, octets: &[u8]) -> Result<(Vec<Payload>, Auth), String> {
+    pub(crate) fn auth_data(&self, octets: &[u8]) -> Result<(Vec<Payload>, Auth), String> {
+        self.auth_data_for(&self.config.local_auth, octets)
+    }
+
+    /// CERT payloads and AUTH payload over `octets` for one credential.
+    pub(crate) fn auth_data_for(
+        &self,
+        local: &LocalAuth,
+        octets: &[u8],
+    ) -> Result<(Vec<Payload>, Auth), String> {
         let sa = self.sa.as_ref().ok_or("no IKE SA")?;
-        match &self.config.local_auth {
+        match local {
+            LocalAuth::Eap(_) => Err("an EAP round has no AUTH before its EAP conversation".into()),
             LocalAuth::Psk(psk) => Ok((
                 vec![],
                 Auth {
@@ -84,54 +84,6 @@ impl Session {
         }
     }
 
-    /// Initiator: sends IKE_AUTH (message ID 1).
-    pub(crate) fn start_auth(&mut self, now: Instant, transcript: InitTranscript) {
-        let config = self.config.clone();
-        let Some(sa) = self.sa.as_ref() else { return };
-        let id = config.local_id.to_payload();
-        let octets = signed_octets(
-            sa.suite.prf,
-            &transcript.request,
-            &transcript.nr,
-            &sa.keys.sk_pi,
-            &id.body(),
-        );
-        let (certs, auth) = match self.auth_data(&octets) {
-            Ok(a) => a,
-            Err(why) => {
-                self.finish(CloseReason::AuthenticationFailed(format!(
-                    "cannot sign our AUTH payload: {why}"
-                )));
-                return;
-            }
-        };
-        let child = self.new_child_request(true);
-        let mut payloads = vec![Payload::IdI(id)];
-        payloads.extend(certs);
-        payloads.extend(super::init::certreqs(config.peer_auth.as_ref()));
-        payloads.push(notify(NotifyType::INITIAL_CONTACT, vec![]));
-        if let Some(r) = &config.remote_id {
-            payloads.push(Payload::IdR(r.to_payload()));
-        }
-        payloads.push(Payload::Auth(auth));
-        payloads.extend(child.payloads(&config, true));
-        if config.mobike {
-            payloads.push(notify(NotifyType::MOBIKE_SUPPORTED, vec![]));
-        }
-        let packets = self.protect_request(ExchangeType::IKE_AUTH, false, &payloads);
-        let Some(sa) = self.sa.as_mut() else { return };
-        let id = sa.next_request_id;
-        sa.next_request_id += 1;
-        self.send_request(
-            now,
-            ExchangeType::IKE_AUTH,
-            id,
-            super::Slot::Current,
-            packets,
-            Pending::Auth(AuthPending { transcript, child }),
-        );
-    }
-
     /// How the peer with this identity must authenticate.
     fn peer_policy(&self, ctx: Option<&ResponderCtx<'_>>, peer: &Identity) -> Option<PeerAuth> {
         match ctx {
@@ -144,12 +96,12 @@ impl Session {
             None => match (&self.config.peer_auth, &self.config.local_auth) {
                 (Some(a), _) => Some(a.clone()),
                 (None, LocalAuth::Psk(k)) => Some(PeerAuth::Psk(k.clone())),
-                (None, LocalAuth::Certificate(_)) => None,
+                (None, LocalAuth::Certificate(_) | LocalAuth::Eap(_)) => None,
             },
         }
     }
 
-    fn verify_peer_auth(
+    pub(crate) fn verify_peer_auth(
         &self,
         ctx: Option<&ResponderCtx<'_>>,
         auth: &Auth,
@@ -201,62 +153,6 @@ impl Session {
         }
     }
 
-    /// Initiator: processes the IKE_AUTH response.
-    pub(crate) fn auth_response(
-        &mut self,
-        now: Instant,
-        pending: AuthPending,
-        payloads: Vec<Payload>,
-    ) {
-        let idr = payloads.iter().find_map(|p| match p {
-            Payload::IdR(i) => Some(i.clone()),
-            _ => None,
-        });
-        let auth = payloads.iter().find_map(|p| match p {
-            Payload::Auth(a) => Some(a.clone()),
-            _ => None,
-        });
-        let (Some(idr), Some(auth)) = (idr, auth) else {
-            let reason = match error_notify(&payloads) {
-                Some(n) if n.kind == NotifyType::AUTHENTICATION_FAILED => CloseReason::AuthenticationFailed("the gateway rejected our credentials (check our identity, pre-shared key or certificate)".into()),
-                Some(n) => CloseReason::PeerError(format!("{:?} in IKE_AUTH", n.kind)),
-                None => CloseReason::Protocol("IKE_AUTH response without IDr/AUTH".into()),
-            };
-            self.finish(reason);
-            return;
-        };
-        let peer = Identity::from_payload(&idr);
-        if let Some(expected) = &self.config.remote_id {
-            if expected != &peer {
-                self.finish(CloseReason::AuthenticationFailed(format!(
-                    "the gateway identified as '{peer}', expected '{expected}'"
-                )));
-                return;
-            }
-        }
-        if let Err(why) = self.verify_peer_auth(
-            None,
-            &auth,
-            &idr,
-            &payloads,
-            &pending.transcript.response,
-            &pending.transcript.ni,
-        ) {
-            warn!(%why, "gateway authentication failed");
-            self.finish(CloseReason::AuthenticationFailed(why));
-            return;
-        }
-        self.state = State::Established;
-        self.last_heard = now;
-        self.peer_id = Some(peer.clone());
-        self.mobike =
-            self.config.mobike && find_notify(&payloads, NotifyType::MOBIKE_SUPPORTED).is_some();
-        self.emit_ike_up(false);
-        info!(%peer, "IKE SA established");
-        let (ni, nr) = (pending.transcript.ni, pending.transcript.nr);
-        self.finish_child_request(pending.child, &payloads, &ni, &nr, None);
-    }
-
     pub(crate) fn emit_ike_up(&mut self, rekeyed: bool) {
         let Some(sa) = self.sa.as_ref() else { return };
         let info = IkeSaInfo {
@@ -274,82 +170,6 @@ impl Session {
         } else {
             Event::IkeUp(info)
         });
-    }
-
-    /// Responder: processes IKE_AUTH; returns the response payloads.
-    pub(crate) fn respond_auth(
-        &mut self,
-        payloads: &[Payload],
-        mut ctx: Option<ResponderCtx<'_>>,
-    ) -> (Vec<Payload>, After) {
-        let Some(half) = self.half_open.take() else {
-            return (
-                vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
-                After::Close(CloseReason::Protocol("unexpected IKE_AUTH".into())),
-            );
-        };
-        let idi = payloads.iter().find_map(|p| match p {
-            Payload::IdI(i) => Some(i.clone()),
-            _ => None,
-        });
-        let auth = payloads.iter().find_map(|p| match p {
-            Payload::Auth(a) => Some(a.clone()),
-            _ => None,
-        });
-        let fail = |why: String| {
-            warn!(%why, "IKE_AUTH failed");
-            (
-                vec![notify(NotifyType::AUTHENTICATION_FAILED, vec![])],
-                After::Close(CloseReason::AuthenticationFailed(why)),
-            )
-        };
-        let (Some(idi), Some(auth)) = (idi, auth) else {
-            return fail("IKE_AUTH request without IDi or AUTH (EAP is not enabled)".into());
-        };
-        if let Some(Payload::IdR(r)) = payloads.iter().find(|p| matches!(p, Payload::IdR(_))) {
-            if Identity::from_payload(r) != self.config.local_id {
-                return fail(format!(
-                    "peer asked for identity '{}', we are '{}'",
-                    Identity::from_payload(r),
-                    self.config.local_id
-                ));
-            }
-        }
-        if let Err(why) =
-            self.verify_peer_auth(ctx.as_ref(), &auth, &idi, payloads, &half.request, &half.nr)
-        {
-            return fail(why);
-        }
-        let peer = Identity::from_payload(&idi);
-        let Some(sa) = self.sa.as_ref() else {
-            return fail("no SA".into());
-        };
-        let id = self.config.local_id.to_payload();
-        let octets = signed_octets(
-            sa.suite.prf,
-            &half.response,
-            &half.ni,
-            &sa.keys.sk_pr,
-            &id.body(),
-        );
-        let (certs, my_auth) = match self.auth_data(&octets) {
-            Ok(a) => a,
-            Err(why) => return fail(format!("cannot sign our AUTH payload: {why}")),
-        };
-        self.peer_id = Some(peer.clone());
-        self.state = State::Established;
-        self.mobike =
-            self.config.mobike && find_notify(payloads, NotifyType::MOBIKE_SUPPORTED).is_some();
-        self.emit_ike_up(false);
-        info!(%peer, "IKE SA established");
-        let mut out = vec![Payload::IdR(id)];
-        out.extend(certs);
-        out.push(Payload::Auth(my_auth));
-        out.extend(self.respond_child(payloads, &half.ni, &half.nr, ctx.as_mut(), true));
-        if self.mobike {
-            out.push(notify(NotifyType::MOBIKE_SUPPORTED, vec![]));
-        }
-        (out, After::Nothing)
     }
 
     /// Builds a protected request or response (fragmented when needed).

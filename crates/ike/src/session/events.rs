@@ -111,6 +111,8 @@ pub enum CloseReason {
     PeerError(String),
     /// A protocol violation by the peer.
     Protocol(String),
+    /// An EAP round failed (wrong password or code, push denied, ...).
+    Eap(ibex_eap::PeerFailure),
 }
 
 impl fmt::Display for CloseReason {
@@ -132,6 +134,7 @@ impl fmt::Display for CloseReason {
             CloseReason::AuthenticationFailed(why) => write!(f, "authentication failed: {why}"),
             CloseReason::PeerError(e) => write!(f, "the peer reported an error: {e}"),
             CloseReason::Protocol(e) => write!(f, "protocol error: {e}"),
+            CloseReason::Eap(e) => write!(f, "sign-in failed: {e}"),
         }
     }
 }
@@ -165,6 +168,11 @@ pub enum Event {
     },
     /// A key-log line (only when enabled).
     KeyLog(KeyLogLine),
+    /// Initiator: EAP needs the person. Answer with [`super::Session::answer`],
+    /// except for push prompts, which only inform (the request is already sent).
+    Prompt(ibex_eap::Prompt),
+    /// Initiator: the prompt shown last is no longer current.
+    PromptClosed,
     /// The session is over.
     Closed(CloseReason),
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use tracing::{debug, info, warn};
 
 use super::auth::After;
+use super::auth_responder::{Deferred, Reply};
 use super::child::{child_error, ChildRequest};
 use super::init::{find_notify, notify, NONCE_LEN};
 use super::sa::{IkeSa, Opened};
@@ -291,6 +292,19 @@ impl Session {
                 return;
             }
         }
+        if self
+            .deferred
+            .as_ref()
+            .is_some_and(|d| d.message_id == header.message_id && d.slot == slot)
+        {
+            // RFC 7296 2.1: a retransmission of a request still being
+            // processed; never verify (or push) twice.
+            debug!(
+                message_id = header.message_id,
+                "retransmitted request still in progress; ignored"
+            );
+            return;
+        }
         if header.message_id != sa.next_peer_id {
             debug!(
                 got = header.message_id,
@@ -323,9 +337,9 @@ impl Session {
             self.events
                 .push_back(Event::EndpointsChanged { local, remote });
         }
-        let (out, after) = match super::init::unsupported_critical(&payloads) {
+        let reply = match super::init::unsupported_critical(&payloads) {
             // RFC 7296 2.5: refuse the whole message.
-            Some(kind) => (
+            Some(kind) => Reply::Now(
                 vec![notify(
                     NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD,
                     vec![kind.0],
@@ -334,15 +348,36 @@ impl Session {
             ),
             None => self.respond(header.exchange, &payloads, slot, local, remote, ctx),
         };
+        let d = Deferred {
+            slot,
+            message_id: header.message_id,
+            exchange: header.exchange,
+            local,
+            remote,
+        };
+        match reply {
+            Reply::Now(out, after) => self.send_reply(now, &d, &out, after),
+            Reply::Deferred => {
+                debug!(
+                    message_id = d.message_id,
+                    "response held back (EAP server waiting)"
+                );
+                self.deferred = Some(d);
+            }
+        }
+    }
+
+    /// Protects, caches and sends the response to a request.
+    pub(super) fn send_reply(&mut self, now: Instant, d: &Deferred, out: &[Payload], after: After) {
         let at = self.fragment_at();
         let rng = self.rng.as_mut();
-        let Some(sa) = slot_mut(&mut self.sa, &mut self.retired, slot) else {
+        let Some(sa) = slot_mut(&mut self.sa, &mut self.retired, d.slot) else {
             return;
         };
-        let packets = sa.protect(rng, header.exchange, true, header.message_id, &out, at);
-        sa.cached_response = Some((header.message_id, packets.clone()));
+        let packets = sa.protect(rng, d.exchange, true, d.message_id, out, at);
+        sa.cached_response = Some((d.message_id, packets.clone()));
         sa.next_peer_id = sa.next_peer_id.wrapping_add(1);
-        self.send_response_to(local, remote, packets);
+        self.send_response_to(d.local, d.remote, packets);
         self.apply(now, after);
     }
 
@@ -394,10 +429,10 @@ impl Session {
         local: SocketAddr,
         remote: SocketAddr,
         ctx: Option<ResponderCtx<'_>>,
-    ) -> (Vec<Payload>, After) {
-        match exchange {
+    ) -> Reply {
+        let (out, after) = match exchange {
             ExchangeType::IKE_AUTH if self.role == Role::Responder && self.state == State::Auth => {
-                self.respond_auth(payloads, ctx)
+                return self.respond_auth(payloads, ctx);
             }
             ExchangeType::CREATE_CHILD_SA if self.state == State::Established => {
                 self.respond_create_child(payloads, slot)
@@ -413,13 +448,14 @@ impl Session {
                 vec![notify(NotifyType::INVALID_SYNTAX, vec![])],
                 After::Nothing,
             ),
-        }
+        };
+        Reply::Now(out, after)
     }
 
     fn handle_response(&mut self, now: Instant, o: Outstanding, payloads: Vec<Payload>) {
         match o.what {
             Pending::Init(_) => {}
-            Pending::Auth(p) => self.auth_response(now, p, payloads),
+            Pending::Auth => self.auth_response(now, payloads),
             Pending::Liveness => debug!("liveness check answered"),
             Pending::UpdateAddresses(cookie2) => {
                 let echoed =

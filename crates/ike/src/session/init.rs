@@ -232,6 +232,7 @@ impl Session {
             NotifyType::SIGNATURE_HASH_ALGORITHMS,
             signature_hashes(),
         ));
+        payloads.push(notify(NotifyType::MULTIPLE_AUTH_SUPPORTED, vec![]));
         let msg = Message {
             header: Header {
                 spi_i,
@@ -432,6 +433,7 @@ impl Session {
         self.fragmentation = self.config.fragment_mtu.is_some()
             && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
         self.peer_hashes = peer_hashes(p);
+        self.multiple_auth = find_notify(p, NotifyType::MULTIPLE_AUTH_SUPPORTED).is_some();
         self.emit_ike_keylog(&sa);
         self.sa = Some(sa);
         // RFC 3947/7296 2.23 on NAT; RFC 4555 3.3: with MOBIKE offered, IKE_AUTH
@@ -575,6 +577,7 @@ impl Session {
         s.fragmentation = config.fragment_mtu.is_some()
             && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
         s.peer_hashes = peer_hashes(p);
+        s.multiple_auth = find_notify(p, NotifyType::MULTIPLE_AUTH_SUPPORTED).is_some();
         let mut payloads = vec![
             Payload::Sa(vec![reply]),
             Payload::Ke(KeyExchange {
@@ -592,6 +595,9 @@ impl Session {
             NotifyType::SIGNATURE_HASH_ALGORITHMS,
             signature_hashes(),
         ));
+        if s.multiple_auth {
+            payloads.push(notify(NotifyType::MULTIPLE_AUTH_SUPPORTED, vec![]));
+        }
         payloads.extend(ca_requests);
         let response = Message {
             header: Header {

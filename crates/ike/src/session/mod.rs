@@ -8,6 +8,8 @@
 //! [`Session::poll_timeout`]. Time always comes in as an argument.
 
 mod auth;
+mod auth_initiator;
+mod auth_responder;
 mod child;
 mod collision;
 mod events;
@@ -77,7 +79,7 @@ pub(crate) enum Task {
 /// What our outstanding request was about.
 pub(crate) enum Pending {
     Init(init::InitPending),
-    Auth(auth::AuthPending),
+    Auth,
     RekeyChild(exchange::RekeyChildPending),
     RekeyIke(exchange::RekeyIkePending),
     DeleteChild(u32),
@@ -98,6 +100,8 @@ pub(crate) struct Outstanding {
     pub sent: u32,
     pub next_at: Instant,
     pub what: Pending,
+    /// Keep retransmitting at least until then (a push approval in progress).
+    pub give_up_at: Option<Instant>,
 }
 
 /// Which IKE SA of the session: the current one, or a retired one (replaced
@@ -146,11 +150,20 @@ pub struct Session {
     half_open: Option<init::HalfOpen>,
     /// Responder: an address was leased from the pool for this peer.
     leased: bool,
+    /// The peer announced MULTIPLE_AUTH_SUPPORTED (RFC 4739).
+    multiple_auth: bool,
+    /// Initiator: authentication rounds in progress.
+    iauth: Option<Box<auth_initiator::InitiatorAuth>>,
+    /// Responder: authentication rounds in progress.
+    rauth: Option<Box<auth_responder::ResponderAuth>>,
+    /// Responder: a request whose response is held back.
+    deferred: Option<auth_responder::Deferred>,
+    /// Responder: a half-open SA is dropped at this time.
+    auth_deadline: Instant,
     /// Last time an authenticated message arrived.
     last_heard: Instant,
     /// The latest time the caller gave us.
     clock: Instant,
-    created: Instant,
 }
 
 impl Session {
@@ -205,9 +218,13 @@ impl Session {
             peer_hashes: Vec::new(),
             half_open: None,
             leased: false,
+            multiple_auth: false,
+            iauth: None,
+            rauth: None,
+            deferred: None,
+            auth_deadline: now + HALF_OPEN_LIFETIME,
             last_heard: now,
             clock: now,
-            created: now,
         }
     }
 
@@ -283,11 +300,22 @@ impl Session {
             t = Some(t.map_or(d, |x| x.min(d)));
         }
         if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder {
-            // A half-open responder SA lives as long as the initiator may retransmit.
-            let d = self.created + HALF_OPEN_LIFETIME;
+            // A half-open responder SA lives as long as the initiator may
+            // retransmit, or as long as an EAP step may take.
+            let d = self.auth_deadline;
             t = Some(t.map_or(d, |x| x.min(d)));
         }
         t
+    }
+
+    /// Initiator: answers the EAP prompt last emitted as [`Event::Prompt`]
+    /// (push prompts need no answer; [`ibex_eap::Answer::Cancel`] gives up).
+    pub fn answer(&mut self, now: Instant, answer: ibex_eap::Answer) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.clock = self.clock.max(now);
+        self.answer_prompt(now, answer);
     }
 
     /// Asks for an IKE SA rekey (make-before-break, RFC 7296 2.18).
@@ -417,14 +445,14 @@ impl Session {
             .retain(|s| busy == Some(s.local_spi()) || s.retired_at.is_none_or(|t| now < t + life));
         if matches!(self.state, State::Init | State::Auth)
             && self.role == Role::Responder
-            && now >= self.created + HALF_OPEN_LIFETIME
+            && now >= self.auth_deadline
         {
             self.finish(CloseReason::Timeout);
             return;
         }
         if let Some(o) = &mut self.outstanding {
             if now >= o.next_at {
-                if o.sent > self.config.retransmit.tries {
+                if o.sent > self.config.retransmit.tries && o.give_up_at.is_none_or(|t| now >= t) {
                     if let Pending::DeleteRetired(spi) = o.what {
                         // The peer may already have dropped the old SA after
                         // answering a lost response: nothing left to do.
@@ -496,6 +524,7 @@ impl Session {
             sent: 1,
             next_at: now + self.config.retransmit.interval(0),
             what,
+            give_up_at: None,
         });
     }
 
@@ -533,6 +562,9 @@ impl Session {
         self.outstanding = None;
         self.tasks.clear();
         self.half_open = None;
+        self.iauth = None;
+        self.rauth = None;
+        self.deferred = None;
         self.sa = None;
         self.retired.clear();
         debug!(?reason, "IKE session closed");

@@ -1,6 +1,9 @@
 //! Deterministic in-memory simulations: an initiator and a responder joined by
 //! a lossy, duplicating, reordering link with a fake clock.
 
+mod eap;
+
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,6 +71,12 @@ struct Sim {
     nat: Option<SocketAddr>,
     /// A path that no longer exists: datagrams from or to this IP are lost.
     dead_ip: Option<std::net::IpAddr>,
+    /// Answers given, in order, to the initiator's EAP prompts (push prompts excepted).
+    answers: VecDeque<ibex_ike::eap::Answer>,
+    /// Every datagram the initiator sent.
+    ini_sent: Vec<Vec<u8>>,
+    /// When the simulation started.
+    start: Instant,
 }
 
 fn addr(s: &str) -> SocketAddr {
@@ -111,6 +120,7 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
         peers: vec![PeerEntry {
             id: Identity::parse("client.ibex.test"),
             auth: PeerAuth::Psk(Secret::from_slice(PSK)),
+            extra: vec![],
         }],
         pool: Some((
             "10.99.10.1".parse().unwrap(),
@@ -118,6 +128,8 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
         )),
         dns: vec!["10.99.0.53".parse().unwrap()],
         cookie_threshold: usize::MAX,
+        eap_directory: None,
+        eap_step_timeout: std::time::Duration::from_secs(120),
     };
     (c, r)
 }
@@ -157,6 +169,9 @@ impl Sim {
             resp_events: vec![],
             nat: None,
             dead_ip: None,
+            answers: VecDeque::new(),
+            ini_sent: Vec::new(),
+            start: now,
         }
     }
 
@@ -188,7 +203,15 @@ impl Sim {
     }
 
     fn pump(&mut self) {
+        while self.pump_once() {}
+    }
+
+    /// Moves queued output once; returns whether there was any.
+    fn pump_once(&mut self) -> bool {
+        let mut any = false;
         while let Some(t) = self.ini.poll_transmit() {
+            any = true;
+            self.ini_sent.push(t.data.clone());
             let from = match self.nat {
                 Some(n) => SocketAddr::new(
                     n.ip(),
@@ -203,20 +226,32 @@ impl Sim {
             self.send(true, from, t.remote, t.data);
         }
         while let Some(t) = self.resp.poll_transmit() {
+            any = true;
             self.send(false, t.local, t.remote, t.data);
         }
         while let Some(e) = self.ini.poll_event() {
+            any = true;
+            if let Event::Prompt(p) = &e {
+                if p.kind != ibex_ike::eap::PromptKind::Push {
+                    if let Some(a) = self.answers.pop_front() {
+                        self.ini.answer(self.now, a);
+                    }
+                }
+            }
             self.ini_events.push(e);
         }
         while let Some((_, e)) = self.resp.poll_event() {
+            any = true;
             self.resp_events.push(e);
         }
+        any
     }
 
     /// Runs until `done` holds or `limit` of simulated time passes.
     fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Sim) -> bool) -> bool {
         let end = self.now + limit;
         loop {
+            self.resp.resume_deferred(self.now);
             self.pump();
             if done(self) {
                 return true;
@@ -1035,6 +1070,7 @@ fn cert_configs(
     r.peers = vec![PeerEntry {
         id: Identity::parse("client.ibex.test"),
         auth: PeerAuth::Certificate(anchors),
+        extra: vec![],
     }];
     (c, r)
 }
