@@ -270,6 +270,7 @@ impl FileConfig {
             peers.push(PeerEntry {
                 id: Identity::parse(&u.id),
                 auth,
+                extra: vec![],
             });
         }
         if peers.is_empty() {
@@ -348,6 +349,8 @@ impl FileConfig {
                 pool: Some(range),
                 dns: self.dns,
                 cookie_threshold: self.cookie_threshold,
+                eap_directory: None,
+                eap_step_timeout: std::time::Duration::from_secs(120),
             },
             listen: self.listen,
             pool,
