@@ -62,6 +62,7 @@ pub fn load(profile: &Profile) -> Result<Option<ConnectCredential>, CredentialEr
         certificate,
         key,
         key_encrypted,
+        ..
     } = &profile.auth
     else {
         return Ok(None);
@@ -169,6 +170,7 @@ mod tests {
             certificate: cert.into(),
             key: key.to_str().unwrap().into(),
             key_encrypted: false,
+            eap_rounds: vec![],
         };
         p
     }

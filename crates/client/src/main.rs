@@ -15,8 +15,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ibex_ipc::{
-    Client, ConnectCredential, ConnectionState, Event, Events, Request, Response, SecretString,
-    Status,
+    Client, ConnectCredential, ConnectionState, Event, Events, PromptKind, Request, Response,
+    SecretString, Status,
 };
 use ibex_profile::{Profile, ProfileStore};
 
@@ -226,6 +226,10 @@ async fn connect(
     let mut lines = prompt::StdinLines::new();
     while let Some(event) = events.recv().await {
         match event {
+            Event::Prompt(p) if p.kind == PromptKind::Push => {
+                // Answered on the phone: show the number, read nothing.
+                eprintln!("{}", prompt::push_notice(&p));
+            }
             Event::Prompt(p) => {
                 let answer = if interactive {
                     prompt::ask_terminal(&p)

@@ -50,3 +50,18 @@ fn label(p: &Prompt) -> String {
 pub fn ask_terminal(p: &Prompt) -> Option<String> {
     rpassword::prompt_password(label(p)).ok()
 }
+
+/// The line shown while a push approval is pending.
+pub fn push_notice(p: &Prompt) -> String {
+    let text: String = p
+        .text
+        .as_deref()
+        .unwrap_or("Approve the sign-in on your device")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    match &p.number_to_match {
+        Some(n) => format!("{text}. Number to match: {n}"),
+        None => text,
+    }
+}

@@ -93,6 +93,27 @@ impl Default for Snapshot {
     }
 }
 
+/// A question for a person, on behalf of the engine (EAP prompts).
+#[derive(Debug)]
+pub enum Ask {
+    /// Show a prompt; the answer (or `None` when cancelled or expired)
+    /// arrives on `answer`.
+    Open {
+        /// What is asked.
+        kind: ibex_ipc::PromptKind,
+        /// Text to show.
+        text: String,
+        /// Push: the number to match.
+        number: Option<String>,
+        /// How long the prompt stays open.
+        timeout: Duration,
+        /// Where the answer goes.
+        answer: tokio::sync::oneshot::Sender<Option<ibex_ipc::SecretString>>,
+    },
+    /// The prompt shown last is over (a push was decided).
+    Close,
+}
+
 /// Commands to a running connection.
 #[derive(Debug)]
 pub enum Command {
@@ -129,6 +150,7 @@ pub async fn run(
     params: Params,
     mut commands: mpsc::Receiver<Command>,
     status: watch::Sender<Snapshot>,
+    asks: mpsc::Sender<Ask>,
     journal: &mut Journal,
 ) -> Result<String, ConnError> {
     let lookup = route_get(params.gateway).await?;
@@ -166,6 +188,11 @@ pub async fn run(
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut closed: Option<String> = None;
     let mut published = Instant::now();
+    // The open prompt's answer, and whether it is a push (answered on another device).
+    let mut answer: Option<(
+        tokio::sync::oneshot::Receiver<Option<ibex_ipc::SecretString>>,
+        bool,
+    )> = None;
     let result: Result<String, ConnError> = loop {
         // Output of the engine first.
         while let Some(t) = session.poll_transmit() {
@@ -174,6 +201,23 @@ pub async fn run(
             }
         }
         while let Some(e) = session.poll_event() {
+            let e = match e {
+                Event::Prompt(p) => {
+                    let push = p.kind == ibex_ike::eap::PromptKind::Push;
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    if asks.send(ask(p, tx)).await.is_ok() {
+                        answer = Some((rx, push));
+                    }
+                    continue;
+                }
+                Event::PromptClosed => {
+                    if answer.take().is_some() {
+                        let _ = asks.send(Ask::Close).await;
+                    }
+                    continue;
+                }
+                e => e,
+            };
             let ike_remote = session.endpoints().1;
             if let Err(err) = on_event(
                 e,
@@ -225,7 +269,33 @@ pub async fn run(
                 None => std::future::pending().await,
             }
         };
+        let answered = async {
+            match answer.as_mut() {
+                Some((rx, _)) => rx.await.ok().flatten(),
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            a = answered => {
+                let push = answer.take().is_some_and(|(_, p)| p);
+                let now = Instant::now();
+                match (a, push) {
+                    (Some(v), false) => session.answer(
+                        now,
+                        ibex_ike::eap::Answer::Secret(ibex_ike::eap::Secret::from_slice(
+                            v.expose().as_bytes(),
+                        )),
+                    ),
+                    (None, false) => session.answer(now, ibex_ike::eap::Answer::Cancel),
+                    // A push is approved on the phone: an acknowledgement changes nothing.
+                    (Some(_), true) => {}
+                    (None, true) => {
+                        info!("push approval cancelled");
+                        closed = Some("sign-in cancelled while waiting for the push approval".into());
+                        session.close(now);
+                    }
+                }
+            },
             r = sockets.recv(&mut net) => match r {
                 Ok(Incoming::Ike { local, remote, offset, len }) => session.handle_datagram(Instant::now(), local, remote, &net[offset..offset + len]),
                 Ok(Incoming::Esp { len, remote }) => match sad.open(&mut net[..len]) {
@@ -271,6 +341,34 @@ pub async fn run(
     snap.since = None;
     status.send_replace(snap);
     result
+}
+
+/// The IPC prompt for an EAP prompt.
+fn ask(
+    p: ibex_ike::eap::Prompt,
+    answer: tokio::sync::oneshot::Sender<Option<ibex_ipc::SecretString>>,
+) -> Ask {
+    use ibex_ike::eap::PromptKind as K;
+    use ibex_ipc::PromptKind as P;
+    let (kind, default) = match p.kind {
+        K::Password => (P::Password, "Password"),
+        K::Otp => (P::Otp, "One-time code"),
+        K::Push => (P::Push, "Approve the sign-in on your device"),
+        K::Fido2 => (P::Fido2, "Touch your security key"),
+        K::Pin => (P::Pin, "Security key PIN"),
+    };
+    let text = match (&p.text, p.kind) {
+        (Some(t), K::Push) => format!("{default}: {t}"),
+        (Some(t), _) if !t.is_empty() => t.clone(),
+        _ => default.to_string(),
+    };
+    Ask::Open {
+        kind,
+        text,
+        number: p.number.map(|n| format!("{n:02}")),
+        timeout: p.timeout.unwrap_or(Duration::from_secs(120)),
+        answer,
+    }
 }
 
 async fn send_esp(sad: &mut Sad, sockets: &IkeSockets, out: &mut Packet, len: usize) {
@@ -338,6 +436,8 @@ async fn on_event(
         }
         Event::KeyLog(line) => keylog.write(&line),
         Event::Closed(reason) => *closed = Some(reason.to_string()),
+        // Handled by the run loop.
+        Event::Prompt(_) | Event::PromptClosed => {}
     }
     Ok(())
 }

@@ -42,8 +42,13 @@ pub enum Msg {
     Ask {
         kind: PromptKind,
         text: String,
+        /// Push: the number to match.
+        number: Option<String>,
+        timeout: Duration,
         answer: oneshot::Sender<Option<SecretString>>,
     },
+    /// The open prompt is over without an answer from an agent (a push was decided).
+    ClosePrompt,
     /// The connection's state changed.
     Snapshot(Snapshot),
     /// The connection flow ended.
@@ -141,7 +146,22 @@ impl Manager {
                 Msg::Gone { conn } => {
                     self.subscribers.remove(&conn);
                 }
-                Msg::Ask { kind, text, answer } => self.ask(kind, text, answer),
+                Msg::Ask {
+                    kind,
+                    text,
+                    number,
+                    timeout,
+                    answer,
+                } => self.ask(kind, text, number, timeout, answer),
+                Msg::ClosePrompt => {
+                    if let Some(p) = self.prompt.take() {
+                        self.broadcast(Event::PromptClosed {
+                            prompt_id: p.prompt.prompt_id,
+                            reason: CloseReason::Answered,
+                        });
+                        self.set_state(ConnectionState::Connecting, None);
+                    }
+                }
                 Msg::Snapshot(s) => self.snapshot(s),
                 Msg::Ended { reason, error } => {
                     info!(%reason, "connection ended");
@@ -206,6 +226,8 @@ impl Manager {
         &mut self,
         kind: PromptKind,
         text: String,
+        number: Option<String>,
+        timeout: Duration,
         answer: oneshot::Sender<Option<SecretString>>,
     ) {
         self.close_prompt(CloseReason::Cancelled);
@@ -214,12 +236,12 @@ impl Manager {
         let deadline = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
-            + PROMPT_TIMEOUT.as_secs();
+            + timeout.as_secs();
         let prompt = Prompt {
             prompt_id: id,
             kind,
             text: Some(text),
-            number_to_match: None,
+            number_to_match: number,
             deadline: Some(deadline),
             choices: vec![],
         };
@@ -227,7 +249,7 @@ impl Manager {
         self.prompt = Some(PendingPrompt {
             prompt,
             answer,
-            expires: Instant::now() + PROMPT_TIMEOUT,
+            expires: Instant::now() + timeout,
         });
         self.set_state(ConnectionState::WaitingForUser, None);
     }
@@ -451,8 +473,36 @@ async fn flow_inner(
             }
         })
     };
-    let result = connection::run(params, commands, status_tx, &mut journal).await;
+    let (ask_tx, mut ask_rx) = mpsc::channel::<connection::Ask>(4);
+    let asks = {
+        let manager = manager.clone();
+        tokio::spawn(async move {
+            while let Some(a) = ask_rx.recv().await {
+                let msg = match a {
+                    connection::Ask::Open {
+                        kind,
+                        text,
+                        number,
+                        timeout,
+                        answer,
+                    } => Msg::Ask {
+                        kind,
+                        text,
+                        number,
+                        timeout,
+                        answer,
+                    },
+                    connection::Ask::Close => Msg::ClosePrompt,
+                };
+                if manager.send(msg).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let result = connection::run(params, commands, status_tx, ask_tx, &mut journal).await;
     forward.abort();
+    asks.abort();
     match result {
         Ok(reason) if reason == ibex_ike::CloseReason::LocalClose.to_string() => {
             Ok("disconnected".into())
@@ -479,6 +529,8 @@ async fn ask_psk(
         .send(Msg::Ask {
             kind: PromptKind::Psk,
             text,
+            number: None,
+            timeout: PROMPT_TIMEOUT,
             answer: tx,
         })
         .await

@@ -31,18 +31,12 @@ pub enum SignInError {
         /// What is wrong (never the key itself).
         source: ibex_profile::ConfigError,
     },
-    /// An auth method this daemon cannot run.
-    #[error("profile '{0}' uses EAP sign-in, which this ibexd does not support yet")]
-    EapUnsupported(String),
 }
 
 impl SignInError {
     /// The IPC error code of this refusal.
     pub fn code(&self) -> ErrorCode {
-        match self {
-            SignInError::EapUnsupported(_) => ErrorCode::Unsupported,
-            _ => ErrorCode::BadRequest,
-        }
+        ErrorCode::BadRequest
     }
 }
 
@@ -72,7 +66,15 @@ pub fn sign_in(
                     source,
                 })
         }
-        (Auth::Eap { .. }, _) => Err(SignInError::EapUnsupported(name())),
+        // EAP asks for every secret during the conversation.
+        (Auth::Eap { .. }, Some(_)) => Err(SignInError::UnexpectedCredential(name())),
+        (Auth::Eap { .. }, None) => profile
+            .to_ike_config(Credential::Eap)
+            .map(|config| SignIn::Ready(Box::new(config)))
+            .map_err(|source| SignInError::Config {
+                profile: name(),
+                source,
+            }),
     }
 }
 
@@ -122,6 +124,15 @@ mod tests {
             sign_in(&cert_p, Some(cred())),
             Ok(SignIn::Ready(_))
         ));
+        let eap = profile(
+            r#"{"method": "eap", "rounds": [{"method": "mschapv2"}, {"method": "gtc"}]}"#,
+            &cert,
+        );
+        match sign_in(&eap, None) {
+            Ok(SignIn::Ready(c)) => assert_eq!(c.extra_auth.len(), 1),
+            _ => panic!("an EAP profile needs nothing up front"),
+        }
+        assert!(sign_in(&eap, Some(cred())).is_err());
     }
 
     #[test]

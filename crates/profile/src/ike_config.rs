@@ -11,7 +11,7 @@ use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{Config, Identity, LocalAuth, PeerAuth};
 
-use crate::model::{Auth, Profile, Routes};
+use crate::model::{Auth, EapRound, Profile, Routes};
 use crate::path::JsonPath;
 use crate::validate::{error, Problem, ValidationError};
 
@@ -30,6 +30,9 @@ pub enum Credential {
         /// the file was encrypted).
         key_pem: Secret,
     },
+    /// Nothing up front, for `auth.method = "eap"`: every secret is asked
+    /// for during the EAP conversation.
+    Eap,
 }
 
 impl fmt::Debug for Credential {
@@ -41,6 +44,7 @@ impl fmt::Debug for Credential {
                 .field("chain_pem_len", &chain_pem.len())
                 .field("key_pem", key_pem)
                 .finish(),
+            Credential::Eap => f.write_str("Eap"),
         }
     }
 }
@@ -50,6 +54,7 @@ impl Credential {
         match self {
             Credential::Psk(_) => "a pre-shared key",
             Credential::Certificate { .. } => "a certificate",
+            Credential::Eap => "no credential (EAP)",
         }
     }
 }
@@ -73,12 +78,6 @@ pub enum ConfigError {
         method: &'static str,
         /// What was supplied.
         supplied: &'static str,
-    },
-    /// The engine cannot run this auth method yet.
-    #[error("profile '{profile}' uses EAP authentication, which this version of Ibex cannot run yet; ask the gateway's administrator for a psk or certificate profile")]
-    EapUnsupported {
-        /// Profile name.
-        profile: String,
     },
     /// The pre-shared key is empty.
     #[error("the pre-shared key is empty; enter the key the gateway's administrator gave you")]
@@ -119,11 +118,17 @@ impl Profile {
                     .map_err(ConfigError::Certificate)?;
                 (LocalAuth::Certificate(cred), None)
             }
-            (Auth::Eap { .. }, _) => {
-                return Err(ConfigError::EapUnsupported {
-                    profile: self.name.clone(),
-                })
-            }
+            (Auth::Eap { rounds, .. }, Credential::Eap) => match rounds.first() {
+                Some(r) => (LocalAuth::Eap(self.eap_peer(r)), None),
+                None => {
+                    return Err(invalid(
+                        "auth",
+                        Problem::Empty {
+                            hint: "list at least one round",
+                        },
+                    ))
+                }
+            },
             (_, c) => return Err(wrong(&c)),
         };
         let local_id = match (&self.local_id, &local_auth) {
@@ -133,7 +138,7 @@ impl Profile {
                 Identity { kind, data }
             }
             // validate() requires local_id for the other methods.
-            (None, LocalAuth::Psk(_)) => {
+            (None, LocalAuth::Psk(_) | LocalAuth::Eap(_)) => {
                 return Err(invalid(
                     "local_id",
                     Problem::Required {
@@ -158,6 +163,23 @@ impl Profile {
             }
         };
         let mut config = Config::new(local_id, local_auth);
+        match &self.auth {
+            Auth::Eap { rounds, eap_only } => {
+                config.extra_auth = rounds
+                    .iter()
+                    .skip(1)
+                    .map(|r| LocalAuth::Eap(self.eap_peer(r)))
+                    .collect();
+                config.eap_only = *eap_only;
+            }
+            Auth::Certificate { eap_rounds, .. } => {
+                config.extra_auth = eap_rounds
+                    .iter()
+                    .map(|r| LocalAuth::Eap(self.eap_peer(r)))
+                    .collect();
+            }
+            Auth::Psk {} => {}
+        }
         config.remote_id = Some(Identity::parse(&self.remote_id));
         config.peer_auth = Some(peer_auth);
         if let Some(list) = &self.ike_proposals {
@@ -184,6 +206,20 @@ impl Profile {
         config.dpd_interval =
             (self.dpd_interval_s > 0).then(|| Duration::from_secs(self.dpd_interval_s.into()));
         Ok(config)
+    }
+}
+
+impl Profile {
+    /// The EAP peer settings of one round: its identity (default `local_id`).
+    fn eap_peer(&self, round: &EapRound) -> ibex_ike::eap::PeerConfig {
+        ibex_ike::eap::PeerConfig {
+            identity: round
+                .identity
+                .clone()
+                .or_else(|| self.local_id.clone())
+                .unwrap_or_default(),
+            ..Default::default()
+        }
     }
 }
 

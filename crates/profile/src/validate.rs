@@ -132,8 +132,30 @@ impl Profile {
         match &self.auth {
             Auth::Psk {} => Ok(()),
             Auth::Certificate {
-                certificate, key, ..
+                certificate,
+                key,
+                eap_rounds,
+                ..
             } => {
+                let rp = path.key("eap_rounds");
+                if eap_rounds.len() >= MAX_EAP_ROUNDS {
+                    return Err(error(
+                        rp,
+                        None,
+                        Problem::Malformed {
+                            reason: format!(
+                                "has {} rounds; at most {} may follow the certificate",
+                                eap_rounds.len(),
+                                MAX_EAP_ROUNDS - 1
+                            ),
+                        },
+                    ));
+                }
+                for (i, r) in eap_rounds.iter().enumerate() {
+                    if let Some(id) = &r.identity {
+                        check_identity(&rp.index(i).key("identity"), id)?;
+                    }
+                }
                 let cert_path = path.key("certificate");
                 if certificate.trim().is_empty() {
                     return Err(error(
@@ -150,7 +172,7 @@ impl Profile {
                 }
                 check_key_path(&path.key("key"), key)
             }
-            Auth::Eap { rounds } => {
+            Auth::Eap { rounds, .. } => {
                 let rp = path.key("rounds");
                 if rounds.is_empty() {
                     return Err(error(

@@ -38,6 +38,8 @@ pub(crate) struct InitiatorAuth {
     prompting: bool,
     /// Our AUTH for the current EAP round is sent; its answer carries the gateway's.
     sent_eap_auth: bool,
+    /// A push prompt is shown while the gateway holds its answer.
+    waiting_push: bool,
 }
 
 impl Session {
@@ -81,6 +83,7 @@ impl Session {
             eap: None,
             prompting: false,
             sent_eap_auth: false,
+            waiting_push: false,
         };
         let eap_round = matches!(flow.rounds[0], LocalAuth::Eap(_));
         let auth = if eap_round {
@@ -194,6 +197,7 @@ impl Session {
                 let wait = prompt.timeout.unwrap_or_default() + Duration::from_secs(15);
                 let until = now + wait.max(PUSH_MIN_WAIT);
                 info!(kind = ?prompt.kind, "waiting for approval on another device");
+                flow.waiting_push = true;
                 self.iauth = Some(flow);
                 self.auth_request(now, &[Payload::Eap(response)], Some(until));
                 self.events.push_back(Event::Prompt(prompt));
@@ -245,6 +249,9 @@ impl Session {
         let Some(mut flow) = self.iauth.take() else {
             return;
         };
+        if std::mem::take(&mut flow.waiting_push) {
+            self.events.push_back(Event::PromptClosed);
+        }
         if let Some(n) = error_notify(&payloads) {
             let reason = if n.kind == NotifyType::AUTHENTICATION_FAILED {
                 CloseReason::AuthenticationFailed(

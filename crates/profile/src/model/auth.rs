@@ -26,6 +26,10 @@ pub enum Auth {
         /// (prompt kind `certificate-passphrase`). Default `false`.
         #[serde(default, skip_serializing_if = "is_false")]
         key_encrypted: bool,
+        /// EAP rounds after the certificate round (RFC 4739), e.g. a
+        /// password then a one-time code. Default: none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        eap_rounds: Vec<EapRound>,
     },
     /// EAP (RFC 7296 2.16) in one or more rounds (RFC 4739 multiple
     /// authentication), e.g. a password then a push approval. The gateway
@@ -33,6 +37,11 @@ pub enum Auth {
     Eap {
         /// The rounds in order; 1 to 4 of them.
         rounds: Vec<EapRound>,
+        /// Offer EAP-only authentication (RFC 5998): the gateway may skip
+        /// its certificate when the EAP method proves its identity
+        /// (MSCHAPv2). Default `false`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        eap_only: bool,
     },
 }
 

@@ -23,7 +23,7 @@ fn example_contents() {
     assert!(matches!(cert.routes, Routes::Split { ref prefixes } if prefixes.len() == 3));
     assert!(cert.local_id.is_none());
     let eap = Profile::from_json(&example("eap-mfa.json")).unwrap();
-    let Auth::Eap { rounds } = &eap.auth else {
+    let Auth::Eap { rounds, .. } = &eap.auth else {
         panic!("eap example is not eap");
     };
     let methods: Vec<_> = rounds.iter().map(|r| r.method).collect();
@@ -94,13 +94,33 @@ fn certificate_profile_to_ike_config() {
 }
 
 #[test]
-fn eap_profile_is_not_runnable_yet() {
+fn eap_profile_becomes_eap_rounds() {
     let p = Profile::from_json(&example("eap-mfa.json")).unwrap();
+    let c = p.to_ike_config(Credential::Eap).unwrap();
+    let ibex_ike::LocalAuth::Eap(first) = &c.local_auth else {
+        panic!("first round is not EAP: {:?}", c.local_auth);
+    };
+    assert_eq!(
+        first.identity, "alice@corp.example.com",
+        "defaults to local_id"
+    );
+    assert_eq!(c.extra_auth.len(), 1);
+    let ibex_ike::LocalAuth::Eap(second) = &c.extra_auth[0] else {
+        panic!("second round is not EAP");
+    };
+    assert_eq!(second.identity, "alice");
+    assert!(
+        first.password.is_none(),
+        "secrets are prompted for, never stored"
+    );
+    assert!(matches!(
+        c.peer_auth,
+        Some(ibex_ike::PeerAuth::Certificate(_))
+    ));
     let e = p
         .to_ike_config(Credential::Psk(Secret::from_slice(b"x")))
         .unwrap_err();
-    assert!(matches!(e, ConfigError::EapUnsupported { .. }));
-    assert!(e.to_string().contains("cannot run yet"), "{e}");
+    assert!(matches!(e, ConfigError::WrongCredential { .. }), "{e}");
 }
 
 #[test]

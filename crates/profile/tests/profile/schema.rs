@@ -122,13 +122,26 @@ fn schema_properties_match_the_model() {
     let mut used = BTreeSet::new();
     let mut full = Profile::from_json(&example("certificate-split-tunnel.json")).unwrap();
     full.local_id = Some("alice@example.com".into());
-    if let ibex_profile::Auth::Certificate { key_encrypted, .. } = &mut full.auth {
+    if let ibex_profile::Auth::Certificate {
+        key_encrypted,
+        eap_rounds,
+        ..
+    } = &mut full.auth
+    {
         *key_encrypted = true;
+        *eap_rounds = vec![ibex_profile::EapRound {
+            method: ibex_profile::EapMethod::Gtc,
+            identity: Some("alice".into()),
+        }];
+    }
+    let mut eap = Profile::from_json(&example("eap-mfa.json")).unwrap();
+    if let ibex_profile::Auth::Eap { eap_only, .. } = &mut eap.auth {
+        *eap_only = true;
     }
     for p in [
         full,
         Profile::from_json(&example("psk-full-tunnel.json")).unwrap(),
-        Profile::from_json(&example("eap-mfa.json")).unwrap(),
+        eap,
     ] {
         doc_keys(&serde_json::to_value(&p).unwrap(), &mut used, "");
     }
