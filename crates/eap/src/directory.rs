@@ -22,6 +22,9 @@ pub enum ServerMethod {
     Push,
     /// FIDO2 / WebAuthn assertion (Ibex experimental method).
     Fido2,
+    /// EAP-TLS (RFC 5216, RFC 9190) with a client certificate that names the
+    /// user; needs [`crate::Server::with_tls`].
+    Tls,
 }
 
 /// The verdict on a one-time code.

@@ -8,8 +8,9 @@
 //! is pending ([`ServerStep::Pending`]).
 //!
 //! Methods: EAP-MSCHAPv2 (with MSK), EAP-GTC (password or one-time code),
-//! EAP-MD5 (peer only, off by default), and Ibex's experimental push
-//! approval and FIDO2 methods. Wire formats, reason tokens and the channel
+//! EAP-MD5 (peer only, off by default), EAP-TLS (TLS 1.2 and 1.3, rustls
+//! driven in memory, with MSK), and Ibex's experimental push approval and
+//! FIDO2 methods. Wire formats, reason tokens and the channel
 //! binding are described in docs/eap.md.
 
 mod directory;
@@ -25,6 +26,7 @@ mod server;
 mod text;
 
 pub use directory::{Directory, OtpCheck, PushState, PushTicket, ServerMethod};
+pub use methods::tls::{TlsClientConfig, TlsConfigError, TlsServerConfig, TlsVersions};
 pub use packet::{Code, DecodeError, MethodType, Packet};
 pub use peer::{Peer, PeerConfig, PeerFailure, PeerStep};
 pub use prompt::{Answer, FidoAssertion, FidoRequest, Prompt, PromptKind};

@@ -10,17 +10,19 @@ use zeroize::Zeroizing;
 use crate::methods::fido::{self, FidoRequestMsg};
 use crate::methods::ibex::{self, WireError, SUBTYPE_FIDO, SUBTYPE_PUSH};
 use crate::methods::push::{PushAction, PushRequest};
-use crate::methods::{gtc, md5, mschapv2, nak, type_name, FIDO_NAME, PUSH_NAME};
+use crate::methods::tls::peer::{PeerTls, PeerTlsStep};
+use crate::methods::{gtc, md5, mschapv2, nak, type_name, FIDO_NAME, PUSH_NAME, TLS_NAME};
 use crate::mschapv2_crypto as crypto;
 use crate::random::SystemRandom;
 use crate::text::sanitize;
 use crate::{
     reason, Answer, Code, FidoRequest, MethodType, Packet, Prompt, PromptKind, Random, Secret,
+    TlsClientConfig,
 };
 
 /// What the peer knows before the conversation starts.
 ///
-/// `Debug` shows whether a password is set, never the password.
+/// `Debug` shows whether a password is set, never the password or the TLS key.
 #[derive(Clone, Debug, Default)]
 pub struct PeerConfig {
     /// Sent in EAP-Response/Identity and as the MSCHAPv2 user name.
@@ -32,6 +34,8 @@ pub struct PeerConfig {
     pub allow_md5: bool,
     /// Answer push requests with "use a code instead" when the server allows it.
     pub prefer_code: bool,
+    /// The EAP-TLS credential and trusted CAs; without it EAP-TLS is Nak'd.
+    pub tls: Option<TlsClientConfig>,
 }
 
 /// What to do after feeding the peer a packet or an answer.
@@ -110,6 +114,13 @@ pub enum PeerFailure {
     /// The person cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// EAP-TLS: the gateway's certificate is not trusted (unknown CA,
+    /// expired, wrong name, ...): possible impostor.
+    #[error("the gateway's certificate was not accepted: {0}")]
+    ServerCertificateRejected(String),
+    /// EAP-TLS failed on our side (configuration, protocol error).
+    #[error("EAP-TLS failed: {0}")]
+    TlsFailed(String),
 }
 
 fn fmt_message(m: &Option<String>) -> String {
@@ -180,6 +191,8 @@ pub struct Peer {
     notification: Option<(Option<String>, Option<String>)>,
     /// The method we last refused with a Nak, until another one starts.
     refused: Option<MethodType>,
+    /// EAP-TLS handshake state.
+    tls: PeerTls,
 }
 
 impl fmt::Debug for Peer {
@@ -193,6 +206,7 @@ impl fmt::Debug for Peer {
             .field("identity", &self.config.identity)
             .field("password_set", &self.config.password.is_some())
             .field("allow_md5", &self.config.allow_md5)
+            .field("tls_configured", &self.config.tls.is_some())
             .field("stage", &stage)
             .field("method", &self.method)
             .field("finished_methods", &self.finished)
@@ -229,6 +243,7 @@ impl Peer {
             failure: None,
             notification: None,
             refused: None,
+            tls: PeerTls::default(),
         }
     }
 
@@ -358,6 +373,7 @@ impl Peer {
             MethodType::GTC => self.gtc(request),
             MethodType::MD5 if self.config.allow_md5 => self.md5(request),
             MethodType::EXPERIMENTAL => self.experimental(request),
+            MethodType::TLS if self.config.tls.is_some() => self.tls(request),
             MethodType::EXPANDED => self.nak(&request, method, true),
             _ => self.nak(&request, method, false),
         }
@@ -451,6 +467,9 @@ impl Peer {
         ];
         if self.config.allow_md5 {
             list.push(MethodType::MD5);
+        }
+        if self.config.tls.is_some() {
+            list.push(MethodType::TLS);
         }
         list
     }
@@ -672,6 +691,39 @@ impl Peer {
         ) {
             Ok(response) => PeerStep::Wait { response, prompt },
             Err(why) => discard(why),
+        }
+    }
+
+    /// EAP-TLS; the method itself is in `methods::tls::peer`. Our own
+    /// verdict on the gateway ends the conversation at once, like a wrong
+    /// MSCHAPv2 proof; the gateway's TLS alert is acknowledged and reported
+    /// when EAP-Failure comes.
+    fn tls(&mut self, request: Packet) -> PeerStep {
+        let Some(config) = &self.config.tls else {
+            return self.nak(&request, MethodType::TLS, false);
+        };
+        match self.tls.handle(config, &request.data) {
+            PeerTlsStep::Started(data) => {
+                self.start_method(MethodType::TLS, TLS_NAME);
+                self.respond(&request, MethodType::TLS, data)
+            }
+            PeerTlsStep::Send(data) => self.respond(&request, MethodType::TLS, data),
+            PeerTlsStep::Done { response, msk } => {
+                self.msk = Some(msk);
+                self.finish_method();
+                self.respond(&request, MethodType::TLS, response)
+            }
+            PeerTlsStep::Refused { response, reason } => {
+                self.open = false;
+                self.notification = Some((None, Some(reason)));
+                self.respond(&request, MethodType::TLS, response)
+            }
+            PeerTlsStep::Failed(failure) => {
+                warn!(error = %failure, "EAP-TLS: failed");
+                self.stage = Stage::Done;
+                PeerStep::Failure(failure)
+            }
+            PeerTlsStep::Discard(why) => discard(why),
         }
     }
 

@@ -33,6 +33,12 @@ pub const METHOD_REFUSED: &str = "method-refused";
 pub const METHOD_UNAVAILABLE: &str = "method-unavailable";
 /// The peer sent a message the server could not parse.
 pub const MALFORMED: &str = "malformed";
+/// EAP-TLS: the client certificate is not trusted (or missing, or invalid).
+pub const CERT_REJECTED: &str = "cert-rejected";
+/// EAP-TLS: the client certificate is valid but does not name the user.
+pub const CERT_WRONG_USER: &str = "cert-wrong-user";
+/// EAP-TLS: the TLS handshake failed for another reason.
+pub const TLS_FAILED: &str = "tls-failed";
 
 /// Longest `token:argument` accepted between the brackets.
 const MAX_TOKEN: usize = 64;

@@ -11,11 +11,12 @@ use tracing::{debug, info, warn};
 use crate::methods::fido::{self, FidoRequestMsg, NONCE_LEN};
 use crate::methods::ibex::{self, SUBTYPE_FIDO, SUBTYPE_PUSH};
 use crate::methods::push::{PushAction, PushRequest};
+use crate::methods::tls::server::{ServerTls, ServerTlsStep};
 use crate::methods::{gtc, mschapv2, server_name};
 use crate::mschapv2_crypto as crypto;
 use crate::{
     reason, Code, Directory, MethodType, OtpCheck, Packet, PushState, PushTicket, Random, Secret,
-    ServerMethod,
+    ServerMethod, TlsServerConfig,
 };
 
 /// The name the server gives in its MSCHAPv2 challenge.
@@ -85,6 +86,17 @@ pub enum ServerFailure {
     /// The peer sent something invalid.
     #[error("malformed: {0}")]
     Malformed(String),
+    /// EAP-TLS: the client certificate is missing, invalid or not from a
+    /// configured CA.
+    #[error("client certificate rejected: {0}")]
+    CertificateRejected(String),
+    /// EAP-TLS: the client certificate is valid but does not name the user.
+    #[error("the client certificate is not for this user")]
+    CertificateNotForUser,
+    /// EAP-TLS: the handshake failed otherwise (protocol error, alert from
+    /// the peer, no common version or cipher suite).
+    #[error("TLS handshake failed: {0}")]
+    TlsFailed(String),
 }
 
 impl ServerFailure {
@@ -141,6 +153,17 @@ impl ServerFailure {
                 reason::MALFORMED.into(),
                 "invalid message from the client".into(),
             ),
+            ServerFailure::CertificateRejected(_) => (
+                reason::CERT_REJECTED.into(),
+                "the client certificate was not accepted".into(),
+            ),
+            ServerFailure::CertificateNotForUser => (
+                reason::CERT_WRONG_USER.into(),
+                "the client certificate is not for this account".into(),
+            ),
+            ServerFailure::TlsFailed(_) => {
+                (reason::TLS_FAILED.into(), "the TLS handshake failed".into())
+            }
         };
         reason::format(&token, &text)
     }
@@ -157,6 +180,8 @@ impl ServerFailure {
                 | ServerFailure::ReplayedCode
                 | ServerFailure::PushDenied
                 | ServerFailure::FidoFailed(_)
+                | ServerFailure::CertificateRejected(_)
+                | ServerFailure::CertificateNotForUser
         )
     }
 }
@@ -179,6 +204,10 @@ enum Stage {
     PushPending { ticket: PushTicket },
     /// Sent a FIDO2 request.
     Fido,
+    /// EAP-TLS in progress.
+    Tls(Box<ServerTls>),
+    /// Sent a TLS alert; the failure follows the peer's acknowledgement.
+    TlsAlert { failure: ServerFailure },
     /// Sent the failure notification; EAP-Failure follows its response.
     Notifying { failure: ServerFailure },
     /// Success or Failure sent.
@@ -196,6 +225,8 @@ impl Stage {
             Stage::Push { .. } => "push",
             Stage::PushPending { .. } => "push pending",
             Stage::Fido => "fido2",
+            Stage::Tls(_) => "eap-tls",
+            Stage::TlsAlert { .. } => "eap-tls alert",
             Stage::Notifying { .. } => "notifying",
             Stage::Done => "done",
         }
@@ -209,6 +240,7 @@ impl Stage {
             | Stage::MsChapFailure { .. } => Some(MethodType::MSCHAPV2),
             Stage::Gtc { .. } => Some(MethodType::GTC),
             Stage::Push { .. } | Stage::Fido => Some(MethodType::EXPERIMENTAL),
+            Stage::Tls(_) | Stage::TlsAlert { .. } => Some(MethodType::TLS),
             Stage::Notifying { .. } => Some(MethodType::NOTIFICATION),
             Stage::Idle | Stage::PushPending { .. } | Stage::Done => None,
         }
@@ -227,6 +259,7 @@ pub struct Server {
     user: String,
     methods: Vec<ServerMethod>,
     binding: Vec<u8>,
+    tls: Option<Arc<TlsServerConfig>>,
     msk: Option<Secret>,
     /// The method being run.
     index: usize,
@@ -240,6 +273,7 @@ impl fmt::Debug for Server {
         f.debug_struct("Server")
             .field("user", &self.user)
             .field("methods", &self.methods)
+            .field("tls", &self.tls)
             .field("index", &self.index)
             .field("id", &self.id)
             .field("stage", &self.stage.name())
@@ -262,11 +296,18 @@ impl Server {
             user,
             methods,
             binding,
+            tls: None,
             msk: None,
             index: 0,
             id: 0,
             stage: Stage::Idle,
         }
+    }
+
+    /// The credential and client CAs for [`ServerMethod::Tls`].
+    pub fn with_tls(mut self, tls: impl Into<Arc<TlsServerConfig>>) -> Server {
+        self.tls = Some(tls.into());
+        self
     }
 
     /// The first request (or, when the user is locked out or no method is
@@ -330,6 +371,8 @@ impl Server {
             Stage::Gtc { otp } => self.gtc_response(&packet.data, otp, rng),
             Stage::Push { ticket } => self.push_response(&packet.data, ticket, rng),
             Stage::Fido => self.fido_response(&packet.data, rng),
+            Stage::Tls(tls) => self.tls_response(&packet.data, tls, rng),
+            Stage::TlsAlert { failure } => self.fail(failure),
             stage @ (Stage::Idle
             | Stage::PushPending { .. }
             | Stage::Notifying { .. }
@@ -420,6 +463,7 @@ impl Server {
                 }
             },
             ServerMethod::Fido2 => self.fido_request(rng),
+            ServerMethod::Tls => self.tls_start(),
         }
     }
 
@@ -667,6 +711,54 @@ impl Server {
             Ok(()) => self.next(rng),
             Err(e) => {
                 let failure = ServerFailure::FidoFailed(e);
+                self.rejected(&failure);
+                self.fail(failure)
+            }
+        }
+    }
+}
+
+/// EAP-TLS glue; the method itself is in `methods::tls::server`.
+impl Server {
+    fn tls_start(&mut self) -> ServerStep {
+        let Some(config) = &self.tls else {
+            return self.fail(ServerFailure::Unavailable(
+                "EAP-TLS is not configured on this server".into(),
+            ));
+        };
+        match ServerTls::start(config, &self.user) {
+            Ok((tls, start)) => {
+                self.stage = Stage::Tls(Box::new(tls));
+                self.request(MethodType::TLS, start)
+            }
+            Err(e) => {
+                warn!(error = %e, "EAP-TLS: unusable server configuration");
+                self.fail(ServerFailure::Unavailable(format!("EAP-TLS: {e}")))
+            }
+        }
+    }
+
+    fn tls_response(
+        &mut self,
+        data: &[u8],
+        mut tls: Box<ServerTls>,
+        rng: &mut dyn Random,
+    ) -> ServerStep {
+        match tls.handle(data) {
+            ServerTlsStep::Send(data) => {
+                self.stage = Stage::Tls(tls);
+                self.request(MethodType::TLS, data)
+            }
+            ServerTlsStep::Alert(alert, failure) => {
+                self.rejected(&failure);
+                self.stage = Stage::TlsAlert { failure };
+                self.request(MethodType::TLS, alert)
+            }
+            ServerTlsStep::Done(msk) => {
+                self.msk = Some(msk);
+                self.next(rng)
+            }
+            ServerTlsStep::Fail(failure) => {
                 self.rejected(&failure);
                 self.fail(failure)
             }

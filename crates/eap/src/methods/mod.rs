@@ -7,6 +7,7 @@ pub(crate) mod md5;
 pub(crate) mod mschapv2;
 pub(crate) mod nak;
 pub(crate) mod push;
+pub(crate) mod tls;
 
 use crate::{MethodType, ServerMethod};
 
@@ -34,9 +35,12 @@ pub(crate) fn server_name(method: ServerMethod) -> &'static str {
         ServerMethod::Md5 => "EAP-MD5",
         ServerMethod::Push => "push approval",
         ServerMethod::Fido2 => "FIDO2",
+        ServerMethod::Tls => "EAP-TLS",
     }
 }
 
 /// Peer-side names of the Ibex experimental subtypes.
 pub(crate) const PUSH_NAME: &str = "push approval";
 pub(crate) const FIDO_NAME: &str = "FIDO2 security key";
+/// Peer-side name of EAP-TLS.
+pub(crate) const TLS_NAME: &str = "EAP-TLS";

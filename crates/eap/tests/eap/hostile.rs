@@ -3,10 +3,12 @@
 
 use ibex_eap::{
     Answer, Peer, PeerConfig, PeerStep, PushState, Secret, Server, ServerMethod, ServerStep,
+    TlsVersions,
 };
 use proptest::prelude::*;
 
 use crate::support::*;
+use crate::tls::{client_tls, server_tls, tls_server, SMALL};
 
 /// Valid requests of every kind a server sends.
 fn server_requests() -> Vec<Vec<u8>> {
@@ -49,6 +51,15 @@ fn server_requests() -> Vec<Vec<u8>> {
         request(10, 254, &[0, 0, 0, 0, 0, 0, 3]),
         success(10),
         failure(10),
+        // EAP-TLS: Start, acknowledgement, fragments, garbage records.
+        request(11, 13, &[0x20]),
+        request(12, 13, &[0x00]),
+        request(13, 13, &[0xc0, 0, 0, 0, 9, 0x16, 3, 3]),
+        request(14, 13, &[0x40, 0x16, 3, 3, 0, 40]),
+        request(15, 13, &[0x00, 0x16, 3, 3, 0, 2, 2, 0]),
+        request(16, 13, &[0x80, 0xff, 0xff, 0xff, 0xff, 0x17]),
+        request(17, 13, &[0x00, 0x17, 3, 3, 0, 1, 0]),
+        request(18, 13, &[0x00, 0x15, 3, 3, 0, 2, 2, 40]),
     ]
 }
 
@@ -70,6 +81,11 @@ fn peer_responses() -> Vec<Vec<u8>> {
             255,
             &ibex_msg(2, &[(1, b"c"), (2, b"a"), (3, b"{}"), (4, b"s")]),
         ),
+        response(1, 13, &[0x00]),
+        response(1, 13, &[0xc0, 0, 0, 0, 9, 0x16, 3, 1]),
+        response(1, 13, &[0x00, 0x16, 3, 1, 0, 4, 1, 0, 0, 0]),
+        response(1, 13, &[0x80, 0xff, 0xff, 0xff, 0xff, 0x16]),
+        response(1, 13, &[0x00, 0x15, 3, 3, 0, 2, 2, 40]),
     ]
 }
 
@@ -95,6 +111,7 @@ fn mutate(mut bytes: Vec<u8>, edits: &[(usize, u8)], cut: Option<usize>, tail: &
 fn fresh_peer(allow_md5: bool) -> Peer {
     peer(PeerConfig {
         allow_md5,
+        tls: Some(client_tls(SMALL)),
         ..config()
     })
 }
@@ -136,6 +153,30 @@ fn started_servers() -> Vec<(Server, u8)> {
             },
         ),
     ];
+    // EAP-TLS: waiting for the ClientHello, for its next fragment, and for
+    // the acknowledgement of the server's first fragment.
+    for rounds in 0..3 {
+        let mut s = tls_server(
+            &dir,
+            USER,
+            vec![ServerMethod::Tls],
+            server_tls(TlsVersions::All, SMALL),
+        );
+        let mut p = fresh_peer(false);
+        let mut req = expect_request(s.start(&mut rng()));
+        for _ in 0..rounds {
+            let resp = expect_respond(p.handle(&req));
+            req = expect_request(s.handle(&resp, &mut rng()));
+        }
+        if rounds == 2 {
+            // Acknowledge the rest of the ClientHello until the server answers.
+            while decode(&req).data == [0] {
+                let resp = expect_respond(p.handle(&req));
+                req = expect_request(s.handle(&resp, &mut rng()));
+            }
+        }
+        out.push((s, decode(&req).identifier));
+    }
     for (m, cfg) in deeper {
         let mut s = server(&dir, vec![m]);
         let mut p = peer(cfg);
@@ -185,7 +226,7 @@ proptest! {
 
     #[test]
     fn peer_survives_mutated_requests(
-        which in prop::collection::vec(0usize..12, 1..6),
+        which in prop::collection::vec(0usize..20, 1..8),
         edits in prop::collection::vec((any::<usize>(), 1u8..), 0..4),
         cut in prop::option::of(any::<usize>()),
         tail in prop::collection::vec(any::<u8>(), 0..16),
@@ -202,7 +243,7 @@ proptest! {
 
     #[test]
     fn server_survives_random_and_mutated_responses(
-        which in 0usize..8,
+        which in 0usize..13,
         random in prop::collection::vec(any::<u8>(), 0..80),
         edits in prop::collection::vec((any::<usize>(), 1u8..), 0..4),
         cut in prop::option::of(any::<usize>()),
@@ -210,7 +251,7 @@ proptest! {
     ) {
         let valid = peer_responses();
         for (mut s, id) in started_servers() {
-            let mut packet = valid[which].clone();
+            let mut packet = valid[which % valid.len()].clone();
             packet[1] = id;
             let packet = mutate(packet, &edits, cut, &tail);
             let mut rng = rng();

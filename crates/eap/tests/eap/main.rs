@@ -11,3 +11,4 @@ mod peer;
 mod push;
 mod secrets;
 mod server;
+mod tls;
