@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh — install (idempotently) the Debian packages the Ibex test suite needs:
-# strongSwan (charon + swanctl + pki + plugins incl. kernel-libipsec) for the interop
-# tests in tests/, packet tools, and the network utilities the harness calls.
+# strongSwan (charon + swanctl + pki + plugins incl. kernel-libipsec and the EAP plugins)
+# and FreeRADIUS for the interop tests in tests/, packet tools, and the network utilities
+# the harness calls.
 #
 #   sudo scripts/install-deps.sh        # or as root in CI
 #
@@ -10,6 +11,9 @@ set -euo pipefail
 
 PACKAGES=(
 	# strongSwan 5.9.x: charon, swanctl, pki, and the plugins the harness loads
+	# (EAP: eap-mschapv2 is in libcharon-extauth-plugins; eap-identity, eap-gtc and
+	# eap-radius in libcharon-extra-plugins; MD4 for MSCHAPv2 comes from the openssl
+	# plugin via OpenSSL 3's legacy provider, part of libssl3)
 	strongswan-swanctl
 	strongswan-charon
 	strongswan-pki
@@ -34,6 +38,10 @@ PACKAGES=(
 	nftables
 	# the verified TCP bulk transfer of the tunnel tests (tests/src/transfer.rs)
 	python3
+	# EAP interop: charon's eap-radius talks to a private FreeRADIUS 3.2 (EAP-GTC with
+	# TOTP codes via rlm_totp) started by the tests in a namespace (tests/src/radius.rs);
+	# the system service is not used
+	freeradius
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -77,10 +85,15 @@ for b in swanctl pki ip ss ping unshare mount timeout openssl tshark tcpdump ipe
 	fi
 done
 plugdir=$(dirname "$charon")/plugins
-for pl in kernel-libipsec kernel-netlink vici openssl curve25519 chapoly gcm pkcs8; do
+for pl in kernel-libipsec kernel-netlink vici openssl curve25519 chapoly gcm pkcs8 \
+	eap-identity eap-mschapv2 eap-gtc eap-radius; do
 	if [ ! -e "$plugdir/libstrongswan-$pl.so" ]; then
 		echo "install-deps.sh: strongSwan plugin '$pl' missing in $plugdir" >&2
 		exit 1
 	fi
 done
+if ! command -v freeradius >/dev/null 2>&1 || [ ! -e /usr/lib/freeradius/rlm_totp.so ]; then
+	echo "install-deps.sh: freeradius (with rlm_totp) missing after install" >&2
+	exit 1
+fi
 echo "install-deps.sh: ok (charon: $charon)"

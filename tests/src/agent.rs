@@ -36,25 +36,37 @@ pub enum ResponderAuth {
         /// CA of the user's certificate, PEM file.
         ca: PathBuf,
     },
+    /// Anything else: the config's `auth`, `users` and `mfa` objects as given.
+    Custom {
+        /// The gateway's `auth`.
+        auth: serde_json::Value,
+        /// The `users` array.
+        users: serde_json::Value,
+        /// The `mfa` object.
+        mfa: serde_json::Value,
+    },
 }
 
 /// Writes an ibex-responder config into `dir` (gateway 192.0.2.1, pool
 /// 10.99.10.0/24, LAN 10.99.0.0/24, DNS 10.99.0.53).
 pub fn responder_config(dir: &Path, auth: &ResponderAuth) -> PathBuf {
     let path = dir.join("responder.json");
-    let (gw_auth, user) = match auth {
+    let (gw_auth, users, mfa) = match auth {
         ResponderAuth::Psk => (
             serde_json::json!({"method": "psk"}),
-            serde_json::json!({"id": CLIENT_ID, "psk": LAB_PSK}),
+            serde_json::json!([{"id": CLIENT_ID, "psk": LAB_PSK}]),
+            serde_json::json!({}),
         ),
         ResponderAuth::Certificate { cert, key, ca } => (
             serde_json::json!({"certificate": cert, "key": key}),
-            serde_json::json!({"id": CLIENT_ID, "ca": ca}),
+            serde_json::json!([{"id": CLIENT_ID, "ca": ca}]),
+            serde_json::json!({}),
         ),
+        ResponderAuth::Custom { auth, users, mfa } => (auth.clone(), users.clone(), mfa.clone()),
     };
     let config = serde_json::json!({
         "version": 1, "listen": "192.0.2.1", "id": GW_ID, "auth": gw_auth,
-        "users": [user],
+        "users": users, "mfa": mfa,
         "pool": "10.99.10.0/24", "dns": ["10.99.0.53"], "subnets": ["10.99.0.0/24"],
         "tun": {"name": "ibexgw0", "mtu": 1400},
     });
@@ -75,6 +87,16 @@ pub enum ProfileAuth<'a> {
         certificate: &'a str,
         /// The profile's `auth.key`.
         key: &'a str,
+        /// The profile's `ca_certificate`.
+        ca_pem: &'a str,
+    },
+    /// EAP rounds (`auth.rounds` methods in order) as `local_id`; the
+    /// gateway's certificate must chain to `ca_pem`.
+    Eap {
+        /// The profile's `local_id`.
+        local_id: &'a str,
+        /// One method name per round.
+        rounds: &'a [&'a str],
         /// The profile's `ca_certificate`.
         ca_pem: &'a str,
     },
@@ -101,6 +123,20 @@ pub fn write_profile(dir: &Path, auth: &ProfileAuth) -> PathBuf {
         profile["auth"] = serde_json::json!({
             "method": "certificate", "certificate": certificate, "key": key,
         });
+        profile["ca_certificate"] = serde_json::json!(ca_pem);
+    }
+    if let ProfileAuth::Eap {
+        local_id,
+        rounds,
+        ca_pem,
+    } = auth
+    {
+        let rounds: Vec<_> = rounds
+            .iter()
+            .map(|m| serde_json::json!({ "method": m }))
+            .collect();
+        profile["auth"] = serde_json::json!({"method": "eap", "rounds": rounds});
+        profile["local_id"] = serde_json::json!(local_id);
         profile["ca_certificate"] = serde_json::json!(ca_pem);
     }
     std::fs::write(&path, serde_json::to_string_pretty(&profile).unwrap()).unwrap();
@@ -295,6 +331,31 @@ pub fn ibex_with(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str, o: &CliOptio
     // It may exit before reading (a refused profile): ignore EPIPE.
     let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
+}
+
+/// Starts the `ibex` CLI in the client namespace without waiting (stdin
+/// fed, then closed; stdout and stderr piped). The caller waits or kills it.
+pub fn ibex_spawn(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str) -> Child {
+    use std::io::Write;
+    let bin = workspace_bin("ibex");
+    let mut full = vec![
+        "timeout",
+        "120",
+        bin.to_str().unwrap(),
+        "--socket",
+        d.socket.to_str().unwrap(),
+    ];
+    full.extend(args);
+    let mut child = lab
+        .client
+        .command(&full)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ibex");
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child
 }
 
 /// The client's routes, addresses and links: what a connection must leave as it found them.

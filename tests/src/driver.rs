@@ -8,7 +8,9 @@
 //! * stdout: one line per event, `EVENT <kind> [key=value ...]`, kinds `ike_up`
 //!   (`spi_i= spi_r= suite=`), `child_up` (`spi_in= spi_out= suite= ts_local= ts_remote=
 //!   vip=<ip or ->`), `ike_rekeyed`, `child_rekeyed`, `closed reason=<text>`,
-//!   `error <text>`; other stdout lines are allowed and ignored;
+//!   `error <text>`; with EAP also `prompt`, `prompt_closed`, `eap_failed` (initiator,
+//!   see [`DriverEap`]) and `eap_directory_failure` (responder, see [`DriverEapServer`]);
+//!   other stdout lines are allowed and ignored; no line ever carries a password or code;
 //! * `suite=` of `ike_up` is the IKE proposal in strongSwan syntax (as configured, e.g.
 //!   `aes256gcm16-prfsha384-ecp384`), of `child_up` the ESP proposal (e.g. `aes256gcm16`);
 //!   compared as strongSwan reads proposals: case and algorithm order ignored, `esn`/
@@ -39,7 +41,9 @@ pub enum DriverRole {
 }
 
 /// `"auth"`: `{"psk": "..."}` or `{"cert": PATH, "key": PATH, "ca": PATH}`
-/// (cert/ca PEM, key PKCS#8 PEM).
+/// (cert/ca PEM, key PKCS#8 PEM), or `{"ca": PATH}`: no credential of our own (an
+/// initiator that signs in with [`DriverConfig::eap`] only), the peer's certificate must
+/// chain to `ca`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum DriverAuth {
@@ -51,6 +55,67 @@ pub enum DriverAuth {
         key: PathBuf,
         ca: PathBuf,
     },
+    Ca {
+        ca: PathBuf,
+    },
+}
+
+/// `"eap"` (initiator): sign in with EAP. With `"auth": {"ca": ..}` EAP is the only round;
+/// with a PSK or certificate `auth` that is the first round and EAP the second (RFC 4739).
+///
+/// The driver answers the session's prompts with `answers`, in order, and prints
+/// `EVENT prompt n=<1-based> kind=<password|otp|push|fido2|pin> method=<mschapv2|gtc|..>
+/// answered=<yes|no|wait> text=<gateway text or ->` for each (never the answer); once the
+/// answers are used up it cancels (`answered=no`); push prompts need no answer (`wait`). `EVENT prompt_closed` follows when
+/// the session closes the prompt. An EAP failure prints `EVENT eap_failed kind=<PeerFailure
+/// variant> reason=<token or -> method=<method or -> text=<Display>` before `EVENT closed`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverEap {
+    /// EAP identity (EAP-Response/Identity, MSCHAPv2 user name; the IDi of a second round).
+    pub identity: String,
+    /// Answers to the prompts, in order (password, one-time code, ...).
+    pub answers: Vec<String>,
+    /// Offer EAP-only authentication (RFC 5998).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub eap_only: bool,
+    /// Accept EAP-MD5.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_md5: bool,
+}
+
+impl DriverEap {
+    pub fn new(identity: &str, answers: &[&str]) -> DriverEap {
+        DriverEap {
+            identity: identity.into(),
+            answers: answers.iter().map(|a| a.to_string()).collect(),
+            eap_only: false,
+            allow_md5: false,
+        }
+    }
+}
+
+/// One user of [`DriverEapServer::users`]: the driver computes the NT hash of
+/// `password` (MSCHAPv2) and accepts each of `otp` once (GTC one-time codes).
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverEapUser {
+    pub name: String,
+    pub password: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub otp: Vec<String>,
+}
+
+/// `"eap_server"` (responder): the peer `remote_id` must pass these EAP `methods`
+/// (`mschapv2`, `gtc-password`, `gtc-otp`), checked against `users`
+/// (`ibex_e2e::eap_directory::UserTable`; the user name is the peer's IDi). With
+/// `after_auth` the peer first authenticates as `auth` says (PSK or certificate), then
+/// with EAP (RFC 4739). Every failed verification prints
+/// `EVENT eap_directory_failure user=<name> count=<n>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverEapServer {
+    pub methods: Vec<String>,
+    pub users: Vec<DriverEapUser>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub after_auth: bool,
 }
 
 /// One entry of `"actions"`: `{"after_ms": N, "do": "rekey-ike"|"rekey-child"|"delete"}`,
@@ -92,6 +157,12 @@ pub struct DriverConfig {
     pub request_vip: Option<bool>,
     pub actions: Vec<DriverAction>,
     pub exit_after_ms: u64,
+    /// Initiator: sign in with EAP ([`DriverEap`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eap: Option<DriverEap>,
+    /// Responder: the peer signs in with EAP ([`DriverEapServer`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eap_server: Option<DriverEapServer>,
 }
 
 /// One parsed `EVENT` line.
@@ -160,6 +231,12 @@ pub fn suite_matches(got: &str, expected: &str) -> bool {
         t
     }
     norm(got) == norm(expected)
+}
+
+/// The gateway text of a `prompt` event (everything after `text=`; `None` for `-`).
+pub fn prompt_text(e: &Event) -> Option<&str> {
+    let raw = e.raw.split_once(" text=").map(|(_, t)| t)?;
+    (raw != "-").then_some(raw)
 }
 
 /// Normalise an SPI as printed by the driver (`0x...` or bare hex) to the zero-padded
@@ -457,6 +534,8 @@ mod tests {
             request_vip: Some(true),
             actions: vec![DriverAction::new(1000, "rekey-ike")],
             exit_after_ms: 8000,
+            eap: None,
+            eap_server: None,
         };
         let v: serde_json::Value = serde_json::to_value(&cfg).unwrap();
         assert_eq!(v["role"], "initiator");
@@ -470,5 +549,38 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c["key"], "/k.pem");
+        assert!(v.get("eap").is_none() && v.get("eap_server").is_none());
+        let e = serde_json::to_value(DriverEap::new("carol", &["pw"])).unwrap();
+        assert_eq!(e["identity"], "carol");
+        assert_eq!(e["answers"][0], "pw");
+        assert!(e.get("eap_only").is_none());
+        let ca = serde_json::to_value(DriverAuth::Ca {
+            ca: "/ca.pem".into(),
+        })
+        .unwrap();
+        assert_eq!(ca, serde_json::json!({"ca": "/ca.pem"}));
+        let srv = serde_json::to_value(DriverEapServer {
+            methods: vec!["mschapv2".into()],
+            users: vec![DriverEapUser {
+                name: "carol".into(),
+                password: "pw".into(),
+                otp: vec![],
+            }],
+            after_auth: false,
+        })
+        .unwrap();
+        assert_eq!(srv["users"][0]["name"], "carol");
+        assert!(srv["users"][0].get("otp").is_none());
+    }
+
+    #[test]
+    fn parses_prompt_events() {
+        let e =
+            Event::parse("EVENT prompt n=1 kind=otp method=gtc answered=yes text=OTP: ").unwrap();
+        assert_eq!(e.field("kind"), Some("otp"));
+        assert_eq!(prompt_text(&e), Some("OTP:"));
+        let e = Event::parse("EVENT prompt n=1 kind=password method=mschapv2 answered=yes text=-")
+            .unwrap();
+        assert_eq!(prompt_text(&e), None);
     }
 }

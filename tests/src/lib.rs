@@ -11,7 +11,9 @@
 //!   VICI socket and private `/run` (`unshare -m` + bind mount), userspace ESP via
 //!   kernel-libipsec, logging to a file that tests grep for proof lines.
 //! * [`driver`]: spawns the `ibex-ike-driver` binary with a JSON config and collects the
-//!   `EVENT ...` lines it prints.
+//!   `EVENT ...` lines it prints; [`eap_directory`] is the EAP user table of its responder.
+//! * [`radius`]: a private FreeRADIUS (EAP-GTC with TOTP codes) in a namespace, for
+//!   charon's eap-radius.
 //! * [`prereq`]: skip (outside CI) or fail loudly (CI=true) when root, netns, TUN or the
 //!   strongSwan tools are missing.
 //! * [`transfer`]: a TCP bulk transfer (python3 on both ends) whose SHA-256 is compared
@@ -34,10 +36,12 @@ use std::time::{Duration, Instant};
 pub mod agent;
 pub mod bins;
 pub mod driver;
+pub mod eap_directory;
 pub mod lab;
 pub mod netns;
 pub mod pki;
 pub mod prereq;
+pub mod radius;
 pub mod strongswan;
 pub mod transfer;
 pub mod tshark;

@@ -69,7 +69,7 @@ pub enum Role {
     Responder,
 }
 
-/// How this charon authenticates itself and its peer (same method both ways).
+/// How this charon authenticates itself and its peer.
 #[derive(Debug, Clone)]
 pub enum Auth {
     /// Pre-shared key for both directions.
@@ -80,6 +80,78 @@ pub enum Auth {
         key: PathBuf,
         ca: PathBuf,
     },
+    /// Gateway with EAP clients: `local { auth = pubkey }` with its own cert + key; the
+    /// client (IDi = `remote_id`) signs in with EAP (`remote { auth = eap-...;
+    /// eap_id = %any }`: charon asks for the EAP identity first). With
+    /// `cert_round_first` the client must first sign with a certificate chaining to `ca`
+    /// (`remote { auth = pubkey }`, then `remote2 { auth = eap-... }`, RFC 4739).
+    EapGateway {
+        cert: PathBuf,
+        key: PathBuf,
+        ca: PathBuf,
+        backend: EapBackend,
+        cert_round_first: bool,
+    },
+    /// EAP client: `local { auth = eap-...; id = local_id; eap_id }` with `secret` in
+    /// `secrets { eap-... }`; the gateway must sign with a certificate chaining to `ca`.
+    /// With `cert_round_first` = (cert, key) the client first signs with that certificate
+    /// as `local_id` (`local { auth = pubkey }`), then runs EAP in a second round whose
+    /// IDi is `eap_id` (`local2 { auth = eap-...; id = eap_id }`, RFC 4739).
+    EapClient {
+        ca: PathBuf,
+        method: EapMethod,
+        eap_id: String,
+        secret: String,
+        cert_round_first: Option<(PathBuf, PathBuf)>,
+    },
+}
+
+/// An EAP method charon runs itself (plugin `eap-<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EapMethod {
+    MsChapV2,
+    Gtc,
+}
+
+impl EapMethod {
+    /// The swanctl `auth` value and plugin name (`eap-mschapv2`, `eap-gtc`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EapMethod::MsChapV2 => "eap-mschapv2",
+            EapMethod::Gtc => "eap-gtc",
+        }
+    }
+}
+
+/// Who checks the EAP client on a charon gateway.
+#[derive(Debug, Clone)]
+pub enum EapBackend {
+    /// charon itself, `auth = eap-mschapv2`, users (EAP identity, password) in `secrets`.
+    /// MD4 for the NT hash comes from the openssl plugin (OpenSSL 3's legacy provider,
+    /// which the plugin loads by default: `charon.plugins.openssl.load_legacy`); Debian
+    /// ships no `md4` plugin.
+    MsChapV2 { users: Vec<(String, String)> },
+    /// `auth = eap-radius`: EAP is relayed to a RADIUS server (`eap_start = no`: charon
+    /// asks for the identity itself and sends it in the first Access-Request).
+    Radius {
+        address: String,
+        port: u16,
+        secret: String,
+    },
+}
+
+impl Auth {
+    /// Plugins this auth needs on top of [`PLUGINS`].
+    pub fn extra_plugins(&self) -> Vec<&'static str> {
+        match self {
+            Auth::Psk(_) | Auth::Cert { .. } => vec![],
+            Auth::EapGateway { backend, .. } => match backend {
+                EapBackend::MsChapV2 { .. } => vec!["eap-identity", "eap-mschapv2"],
+                EapBackend::Radius { .. } => vec!["eap-identity", "eap-radius"],
+            },
+            Auth::EapClient { method, .. } => vec!["eap-identity", method.name()],
+        }
+    }
 }
 
 /// One IKEv2 connection for charon. Build with [`CharonConf::new`] and adjust fields.
@@ -230,6 +302,69 @@ pub mod proof {
     pub const VIP_INSTALLED: &str = r"installing new virtual IP 10\.99\.10\.\d+";
     /// charon (responder) handed out a virtual IP.
     pub const VIP_ASSIGNED: &str = r"assigning virtual IP 10\.99\.10\.\d+ to peer";
+    /// charon (gateway) received the client's EAP-Identity response.
+    pub fn eap_identity(id: &str) -> String {
+        format!(r"received EAP identity '{}'", regex::escape(id))
+    }
+    /// An EAP method (charon's name, e.g. `EAP_MSCHAPV2`, `EAP_GTC`) succeeded, with or
+    /// without an MSK (either role).
+    pub fn eap_method_succeeded(method: &str, msk: bool) -> String {
+        format!(
+            r"EAP method {} succeeded, {} established",
+            regex::escape(method),
+            if msk { "MSK" } else { "no MSK" }
+        )
+    }
+    /// An EAP method failed: gateway `EAP method EAP_MSCHAPV2 failed for peer ...`,
+    /// client `EAP_MSCHAPV2 method failed`.
+    pub fn eap_method_failed(method: &str) -> String {
+        let m = regex::escape(method);
+        format!(r"EAP method {m} failed|{m} method failed")
+    }
+    /// charon's MSCHAPv2 client got the server's failure request with error 691.
+    pub const MSCHAPV2_E691: &str = r"EAP-MS-CHAPv2 failed with error ERROR_AUTHENTICATION_FAILURE";
+    /// The peer `peer_id` (its IDi of that round) passed its EAP round (gateway).
+    pub fn eap_auth(peer_id: &str) -> String {
+        format!(
+            r"authentication of '{}' with EAP successful",
+            regex::escape(peer_id)
+        )
+    }
+    /// A second authentication round was announced (RFC 4739, either role).
+    pub const AUTH_FOLLOWS: &str = r"N\(AUTH_FOLLOWS\)";
+    /// charon's eap-radius relayed a challenge from the RADIUS server.
+    pub const RADIUS_CHALLENGE: &str = r"received RADIUS Access-Challenge from server";
+    /// The RADIUS server accepted `user` (its EAP identity).
+    pub fn radius_auth_ok(user: &str) -> String {
+        format!(
+            r"RADIUS authentication of '{}' successful",
+            regex::escape(user)
+        )
+    }
+    /// The RADIUS server rejected the client.
+    pub const RADIUS_REJECT: &str = r"received RADIUS Access-Reject from server";
+}
+
+/// Are the EAP plugins `names` (e.g. `eap-mschapv2`) installed? `Err` names the missing
+/// ones and the Debian packages that ship them (5.9.8: eap-mschapv2 is in
+/// libcharon-extauth-plugins; eap-identity, eap-gtc, eap-radius in libcharon-extra-plugins).
+pub fn check_plugins(names: &[&str]) -> Result<(), String> {
+    let dir = plugin_dir();
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|p| !dir.join(format!("libstrongswan-{p}.so")).exists())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "strongSwan plugins missing in {}: {} (apt: libcharon-extauth-plugins \
+             libcharon-extra-plugins)",
+            dir.display(),
+            missing.join(" ")
+        ))
+    }
 }
 
 /// One IKE_SA of `swanctl --list-sas`.
@@ -349,7 +484,7 @@ impl Charon {
         for sub in ["run", "swanctl/x509", "swanctl/x509ca", "swanctl/private"] {
             fs::create_dir_all(root.join(sub)).map_err(|e| format!("mkdir {sub}: {e}"))?;
         }
-        fs::write(me.conf_path(), strongswan_conf(&root, role, conf.verbose))
+        fs::write(me.conf_path(), strongswan_conf(&root, role, conf))
             .map_err(|e| format!("write strongswan.conf: {e}"))?;
         fs::write(me.swanctl_conf_path(), swanctl_conf(&root, role, conf)?)
             .map_err(|e| format!("write swanctl.conf: {e}"))?;
@@ -624,8 +759,39 @@ impl Drop for Charon {
     }
 }
 
-fn strongswan_conf(root: &Path, role: Role, verbose: bool) -> String {
-    let lvl = if verbose { 4 } else { 2 };
+fn strongswan_conf(root: &Path, role: Role, c: &CharonConf) -> String {
+    let lvl = if c.verbose { 4 } else { 2 };
+    let mut plugins = PLUGINS.to_string();
+    for p in c.auth.extra_plugins() {
+        plugins += " ";
+        plugins += p;
+    }
+    let plugin_conf = match &c.auth {
+        Auth::EapGateway {
+            backend:
+                EapBackend::Radius {
+                    address,
+                    port,
+                    secret,
+                },
+            ..
+        } => format!(
+            r#"		eap-radius {{
+			# charon asks for the EAP identity and sends it in the first Access-Request
+			eap_start = no
+			servers {{
+				radius {{
+					address = {address}
+					auth_port = {port}
+					secret = "{}"
+				}}
+			}}
+		}}
+"#,
+            secret.replace('"', "\\\"")
+        ),
+        _ => String::new(),
+    };
     let ident = match role {
         Role::Initiator => "charon-ibx-i",
         Role::Responder => "charon-ibx-r",
@@ -634,7 +800,7 @@ fn strongswan_conf(root: &Path, role: Role, verbose: bool) -> String {
         r#"# generated by ibex-e2e (tests/src/strongswan.rs)
 charon {{
 	load_modular = no
-	load = {PLUGINS}
+	load = {plugins}
 	install_virtual_ip = yes
 	# fail fast in tests: 3 retransmits, 1 s .. ~2 s
 	retransmit_tries = 3
@@ -668,7 +834,7 @@ charon {{
 		vici {{
 			socket = unix://{vici}
 		}}
-	}}
+{plugin_conf}	}}
 }}
 "#,
         log = root.join("charon.log").display(),
@@ -692,25 +858,150 @@ fn copy_into(src: &Path, dir: &Path, name: &str) -> Result<(), String> {
 
 fn swanctl_conf(root: &Path, role: Role, c: &CharonConf) -> Result<String, String> {
     let sw = root.join("swanctl");
-    let (auth_kw, local_extra, secrets) = match &c.auth {
-        Auth::Psk(psk) => (
-            "psk",
-            String::new(),
-            format!(
-                "\tike-psk {{\n\t\tid-a = {}\n\t\tid-b = {}\n\t\tsecret = \"{}\"\n\t}}\n",
+    let q = |v: &str| format!("\"{}\"", v.replace('"', "\\\""));
+    let block = |name: &str, lines: &[String]| {
+        let body: String = lines.iter().map(|l| format!("\t\t\t{l}\n")).collect();
+        format!("\t\t{name} {{\n{body}\t\t}}\n")
+    };
+    let eap_secret = |n: usize, id: &str, secret: &str| {
+        format!(
+            "\teap-{n} {{\n\t\tid = {}\n\t\tsecret = {}\n\t}}\n",
+            q(id),
+            q(secret)
+        )
+    };
+    let mut secrets = String::new();
+    let (local, remote) = match &c.auth {
+        Auth::Psk(psk) => {
+            secrets = format!(
+                "\tike-psk {{\n\t\tid-a = {}\n\t\tid-b = {}\n\t\tsecret = {}\n\t}}\n",
                 c.local_id,
                 c.remote_id,
-                psk.replace('"', "\\\"")
-            ),
-        ),
+                q(psk)
+            );
+            (
+                block(
+                    "local",
+                    &["auth = psk".into(), format!("id = {}", c.local_id)],
+                ),
+                block(
+                    "remote",
+                    &["auth = psk".into(), format!("id = {}", c.remote_id)],
+                ),
+            )
+        }
         Auth::Cert { cert, key, ca } => {
             copy_into(cert, &sw.join("x509"), "own.pem")?;
             copy_into(key, &sw.join("private"), "own.key")?;
             copy_into(ca, &sw.join("x509ca"), "ca.pem")?;
             (
-                "pubkey",
-                "\t\t\tcerts = own.pem\n".to_string(),
-                String::new(),
+                block(
+                    "local",
+                    &[
+                        "auth = pubkey".into(),
+                        format!("id = {}", c.local_id),
+                        "certs = own.pem".into(),
+                    ],
+                ),
+                block(
+                    "remote",
+                    &["auth = pubkey".into(), format!("id = {}", c.remote_id)],
+                ),
+            )
+        }
+        Auth::EapGateway {
+            cert,
+            key,
+            ca,
+            backend,
+            cert_round_first,
+        } => {
+            copy_into(cert, &sw.join("x509"), "own.pem")?;
+            copy_into(key, &sw.join("private"), "own.key")?;
+            copy_into(ca, &sw.join("x509ca"), "ca.pem")?;
+            let method = match backend {
+                EapBackend::MsChapV2 { users } => {
+                    for (n, (id, pw)) in users.iter().enumerate() {
+                        secrets += &eap_secret(n, id, pw);
+                    }
+                    "eap-mschapv2"
+                }
+                EapBackend::Radius { .. } => "eap-radius",
+            };
+            let local = block(
+                "local",
+                &[
+                    "auth = pubkey".into(),
+                    format!("id = {}", c.local_id),
+                    "certs = own.pem".into(),
+                ],
+            );
+            let remote = if *cert_round_first {
+                // RFC 4739: a certificate round, then EAP (the second round's IDi is
+                // whatever the client sends; the EAP identity is asked for)
+                block(
+                    "remote",
+                    &["auth = pubkey".into(), format!("id = {}", c.remote_id)],
+                ) + &block(
+                    "remote2",
+                    &[format!("auth = {method}"), "eap_id = %any".into()],
+                )
+            } else {
+                block(
+                    "remote",
+                    &[
+                        format!("auth = {method}"),
+                        format!("id = {}", c.remote_id),
+                        "eap_id = %any".into(),
+                    ],
+                )
+            };
+            (local, remote)
+        }
+        Auth::EapClient {
+            ca,
+            method,
+            eap_id,
+            secret,
+            cert_round_first,
+        } => {
+            copy_into(ca, &sw.join("x509ca"), "ca.pem")?;
+            secrets += &eap_secret(0, eap_id, secret);
+            let local = match cert_round_first {
+                Some((cert, key)) => {
+                    copy_into(cert, &sw.join("x509"), "own.pem")?;
+                    copy_into(key, &sw.join("private"), "own.key")?;
+                    block(
+                        "local",
+                        &[
+                            "auth = pubkey".into(),
+                            format!("id = {}", c.local_id),
+                            "certs = own.pem".into(),
+                        ],
+                    ) + &block(
+                        "local2",
+                        &[
+                            format!("auth = {}", method.name()),
+                            format!("id = {eap_id}"),
+                            format!("eap_id = {eap_id}"),
+                        ],
+                    )
+                }
+                None => block(
+                    "local",
+                    &[
+                        format!("auth = {}", method.name()),
+                        format!("id = {}", c.local_id),
+                        format!("eap_id = {eap_id}"),
+                    ],
+                ),
+            };
+            (
+                local,
+                block(
+                    "remote",
+                    &["auth = pubkey".into(), format!("id = {}", c.remote_id)],
+                ),
             )
         }
     };
@@ -741,14 +1032,8 @@ fn swanctl_conf(root: &Path, role: Role, c: &CharonConf) -> Result<String, Strin
     conn += "\t\tsend_certreq = yes\n";
     conn += "\t\tsend_cert = always\n";
     conn += "\t\tunique = never\n";
-    conn += &format!(
-        "\t\tlocal {{\n\t\t\tauth = {auth_kw}\n\t\t\tid = {}\n{local_extra}\t\t}}\n",
-        c.local_id
-    );
-    conn += &format!(
-        "\t\tremote {{\n\t\t\tauth = {auth_kw}\n\t\t\tid = {}\n\t\t}}\n",
-        c.remote_id
-    );
+    conn += &local;
+    conn += &remote;
     let (local_ts, remote_ts) = match role {
         Role::Responder => (
             c.local_ts.clone().or_else(|| Some(LAN_NET.to_string())),
@@ -855,8 +1140,123 @@ mod tests {
             "{i}"
         );
         assert!(!i.contains("pools"), "{i}");
-        let s = strongswan_conf(dir.path(), Role::Initiator, false);
+        let s = strongswan_conf(dir.path(), Role::Initiator, &c);
         let load = s.lines().find(|l| l.contains("load =")).unwrap();
         assert!(load.find("kernel-libipsec").unwrap() < load.find("kernel-netlink").unwrap());
+        assert!(!load.contains("eap-") && !s.contains("eap-radius {"), "{s}");
+    }
+
+    #[test]
+    fn swanctl_conf_eap_variants() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["swanctl/x509", "swanctl/x509ca", "swanctl/private"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let f = |n: &str| {
+            let p = dir.path().join(n);
+            std::fs::write(&p, "x").unwrap();
+            p
+        };
+        let (cert, key, ca) = (f("c.pem"), f("k.pem"), f("ca.pem"));
+        let gw = |backend, cert_round_first| {
+            CharonConf::new(
+                "192.0.2.1",
+                "192.0.2.2",
+                "gw.ibex.test",
+                "carol@ibex.test",
+                Auth::EapGateway {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    ca: ca.clone(),
+                    backend,
+                    cert_round_first,
+                },
+            )
+        };
+        let users = EapBackend::MsChapV2 {
+            users: vec![("carol".into(), "pw\"1".into())],
+        };
+        let c = gw(users.clone(), false);
+        let r = swanctl_conf(dir.path(), Role::Responder, &c).unwrap();
+        assert!(
+            r.contains("auth = pubkey\n\t\t\tid = gw.ibex.test\n\t\t\tcerts = own.pem"),
+            "{r}"
+        );
+        assert!(
+            r.contains("auth = eap-mschapv2\n\t\t\tid = carol@ibex.test\n\t\t\teap_id = %any"),
+            "{r}"
+        );
+        assert!(
+            r.contains("eap-0 {\n\t\tid = \"carol\"\n\t\tsecret = \"pw\\\"1\""),
+            "{r}"
+        );
+        assert!(!r.contains("remote2"), "{r}");
+        let s = strongswan_conf(dir.path(), Role::Responder, &c);
+        assert!(s.contains("vici eap-identity eap-mschapv2\n"), "{s}");
+        let r = swanctl_conf(dir.path(), Role::Responder, &gw(users, true)).unwrap();
+        let (r1, r2) = (r.find("remote {").unwrap(), r.find("remote2 {").unwrap());
+        assert!(r1 < r2 && r[r1..r2].contains("auth = pubkey"), "{r}");
+        assert!(
+            r[r2..].contains("auth = eap-mschapv2\n\t\t\teap_id = %any"),
+            "{r}"
+        );
+        let radius = EapBackend::Radius {
+            address: "127.0.0.1".into(),
+            port: 1812,
+            secret: "rs".into(),
+        };
+        let c = gw(radius, false);
+        let r = swanctl_conf(dir.path(), Role::Responder, &c).unwrap();
+        assert!(r.contains("auth = eap-radius"), "{r}");
+        let s = strongswan_conf(dir.path(), Role::Responder, &c);
+        assert!(s.contains("vici eap-identity eap-radius\n"), "{s}");
+        assert!(
+            s.contains("address = 127.0.0.1")
+                && s.contains("secret = \"rs\"")
+                && s.contains("eap_start = no"),
+            "{s}"
+        );
+        let client = |cert_round_first| {
+            CharonConf::new(
+                "192.0.2.2",
+                "192.0.2.1",
+                "client.ibex.test",
+                "gw.ibex.test",
+                Auth::EapClient {
+                    ca: ca.clone(),
+                    method: EapMethod::MsChapV2,
+                    eap_id: "carol".into(),
+                    secret: "pw".into(),
+                    cert_round_first,
+                },
+            )
+        };
+        let i = swanctl_conf(dir.path(), Role::Initiator, &client(None)).unwrap();
+        assert!(
+            i.contains("auth = eap-mschapv2\n\t\t\tid = client.ibex.test\n\t\t\teap_id = carol"),
+            "{i}"
+        );
+        assert!(
+            i.contains("remote {\n\t\t\tauth = pubkey\n\t\t\tid = gw.ibex.test"),
+            "{i}"
+        );
+        let i = swanctl_conf(
+            dir.path(),
+            Role::Initiator,
+            &client(Some((cert.clone(), key.clone()))),
+        )
+        .unwrap();
+        assert!(
+            i.contains(
+                "local {\n\t\t\tauth = pubkey\n\t\t\tid = client.ibex.test\n\t\t\tcerts = own.pem"
+            ),
+            "{i}"
+        );
+        assert!(
+            i.contains(
+                "local2 {\n\t\t\tauth = eap-mschapv2\n\t\t\tid = carol\n\t\t\teap_id = carol"
+            ),
+            "{i}"
+        );
     }
 }

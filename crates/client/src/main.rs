@@ -46,6 +46,8 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print the daemon's events (state, prompts, statistics) as JSON lines until interrupted.
+    Events,
     /// Manage profiles.
     Profiles {
         #[command(subcommand)]
@@ -191,6 +193,7 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
             Ok(other) => fail(format!("unexpected answer: {other:?}")),
             Err(e) => fail(e),
         },
+        Cmd::Events => watch_events(&client, events).await,
         Cmd::Profiles { .. } => ExitCode::SUCCESS,
     }
 }
@@ -277,6 +280,20 @@ async fn connect(
         }
     }
     fail("the daemon closed the connection")
+}
+
+/// `ibex events`: one JSON line per event, as the daemon sent it.
+async fn watch_events(client: &Client, mut events: Events) -> ExitCode {
+    if let Err(e) = check(client.request(Request::Subscribe).await) {
+        return fail(e);
+    }
+    while let Some(event) = events.recv().await {
+        match serde_json::to_string(&event) {
+            Ok(line) => println!("{line}"),
+            Err(e) => return fail(e),
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 async fn disconnect(client: &Client, mut events: Events) -> ExitCode {

@@ -435,6 +435,7 @@ async fn on_event(
             snap.gateway = Some(remote);
         }
         Event::KeyLog(line) => keylog.write(&line),
+        Event::Closed(CloseReason::Eap(f)) => *closed = Some(crate::explain::eap_failure(&f)),
         Event::Closed(reason) => *closed = Some(reason.to_string()),
         // Handled by the run loop.
         Event::Prompt(_) | Event::PromptClosed => {}

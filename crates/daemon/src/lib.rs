@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod connection;
+mod explain;
 pub mod manager;
 mod peer;
 pub mod server;

@@ -79,6 +79,7 @@ fn configs(ike: &str, esp: &str) -> (Arc<Config>, ResponderConfig) {
         cookie_threshold: usize::MAX,
         eap_directory: None,
         eap_step_timeout: std::time::Duration::from_secs(120),
+        eap_tls: None,
     };
     (Arc::new(c), r)
 }

@@ -172,6 +172,9 @@ pub struct ResponderConfig {
     /// How long an IKE_AUTH exchange may wait for the peer's next EAP
     /// message (a person typing a code) before the half-open SA is dropped.
     pub eap_step_timeout: Duration,
+    /// The gateway's EAP-TLS credential and client CAs, for users with
+    /// EAP-TLS rounds.
+    pub eap_tls: Option<std::sync::Arc<ibex_eap::TlsServerConfig>>,
 }
 
 impl std::fmt::Debug for ResponderConfig {
@@ -184,6 +187,7 @@ impl std::fmt::Debug for ResponderConfig {
             .field("cookie_threshold", &self.cookie_threshold)
             .field("eap_directory", &self.eap_directory.is_some())
             .field("eap_step_timeout", &self.eap_step_timeout)
+            .field("eap_tls", &self.eap_tls.is_some())
             .finish()
     }
 }

@@ -13,6 +13,11 @@ use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{Config, Identity, LocalAuth, PeerAuth, PeerEntry, ResponderConfig};
 use serde::Deserialize;
 
+use crate::mfa::config::PushApiConfig;
+use crate::mfa::{MfaSettings, UserDirectory, UserMfa};
+use ibex_ike::eap::ServerMethod;
+use std::sync::Arc;
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -86,6 +91,14 @@ pub struct User {
     /// PEM file of the CA that must have issued the user's certificate.
     #[serde(default)]
     pub ca: Option<PathBuf>,
+    /// The user's EAP credentials (password hashes, TOTP, push, FIDO2).
+    #[serde(default)]
+    pub eap: Option<UserMfa>,
+    /// EAP rounds after the `psk`/`ca` round, or alone without one: each
+    /// round is a list of methods run in one EAP conversation, from
+    /// `mschapv2`, `password`, `otp`, `push`, `fido2`.
+    #[serde(default)]
+    pub rounds: Vec<Vec<String>>,
 }
 
 /// The TUN device of the gateway.
@@ -150,6 +163,9 @@ pub struct FileConfig {
     /// Answer IKE_SA_INIT with cookies above this many half-open SAs.
     #[serde(default = "default_cookie_threshold")]
     pub cookie_threshold: usize,
+    /// Second-factor settings: push approval page, lockout, FIDO2 relying party.
+    #[serde(default)]
+    pub mfa: MfaSettings,
 }
 
 fn default_ike() -> Vec<String> {
@@ -198,6 +214,10 @@ pub struct Loaded {
     pub pool: (Ipv4Addr, u8),
     /// TUN settings.
     pub tun: TunSettings,
+    /// The EAP user directory, when any user signs in with EAP.
+    pub directory: Option<Arc<UserDirectory>>,
+    /// Where the push approval page listens, if configured.
+    pub push_api: Option<PushApiConfig>,
 }
 
 impl FileConfig {
@@ -247,9 +267,52 @@ impl FileConfig {
             }
         };
         let mut peers = Vec::new();
-        for (i, u) in self.users.iter().enumerate() {
+        let mut eap_users = Vec::new();
+        let mut needs_cert = false;
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        for (i, u) in self.users.into_iter().enumerate() {
             let field = format!("users[{i}]");
-            let auth = match (&u.psk, &u.ca) {
+            let mut rounds = Vec::new();
+            for (r, methods) in u.rounds.iter().enumerate() {
+                if methods.is_empty() {
+                    return Err(invalid(
+                        &format!("{field}.rounds[{r}]"),
+                        "an EAP round needs at least one method".into(),
+                    ));
+                }
+                let list = methods
+                    .iter()
+                    .map(|m| {
+                        server_method(m).ok_or_else(|| {
+                            invalid(
+                                &format!("{field}.rounds[{r}]"),
+                                format!("unknown EAP method '{m}'; use mschapv2, password, otp, push or fido2"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                rounds.push(PeerAuth::Eap(list));
+            }
+            if rounds.len() > 3 {
+                return Err(invalid(&field, "at most 3 EAP rounds are supported".into()));
+            }
+            match (&u.eap, rounds.is_empty()) {
+                (Some(_), true) => {
+                    return Err(invalid(
+                        &field,
+                        "has \"eap\" credentials but no \"rounds\" saying which methods to run"
+                            .into(),
+                    ))
+                }
+                (None, false) => {
+                    return Err(invalid(
+                        &field,
+                        "has EAP \"rounds\" but no \"eap\" credentials".into(),
+                    ))
+                }
+                _ => {}
+            }
+            let first = match (&u.psk, &u.ca) {
                 (Some(psk), None) => {
                     if psk.len() < 16 {
                         return Err(invalid(&field, "the pre-shared key is shorter than 16 characters; use a long random key".into()));
@@ -260,19 +323,41 @@ impl FileConfig {
                     TrustAnchors::from_pem(&read(&field, ca)?)
                         .map_err(|e| invalid(&field, e.to_string()))?,
                 ),
+                (None, None) if !rounds.is_empty() => {
+                    needs_cert = true;
+                    rounds.remove(0)
+                }
                 _ => {
                     return Err(invalid(
                         &field,
-                        "give exactly one of \"psk\" or \"ca\"".into(),
+                        "give exactly one of \"psk\" or \"ca\", or EAP \"rounds\"".into(),
                     ))
                 }
             };
+            if let Some(mut mfa) = u.eap {
+                mfa.resolve_paths(base_dir);
+                eap_users.push((u.id.clone(), mfa));
+            }
             peers.push(PeerEntry {
                 id: Identity::parse(&u.id),
-                auth,
-                extra: vec![],
+                auth: first,
+                extra: rounds,
             });
         }
+        if needs_cert && local_auth.is_none() {
+            return Err(invalid(
+                "auth",
+                "users who sign in with EAP alone need the gateway to authenticate with a certificate".into(),
+            ));
+        }
+        let directory = if eap_users.is_empty() {
+            None
+        } else {
+            Some(Arc::new(
+                UserDirectory::new(&self.mfa, eap_users)
+                    .map_err(|e| invalid("users", e.to_string()))?,
+            ))
+        };
         if peers.is_empty() {
             return Err(invalid("users", "no users: nobody could connect".into()));
         }
@@ -280,14 +365,16 @@ impl FileConfig {
         let local_auth = match local_auth {
             Some(a) => a,
             None => {
-                let psk = self
-                    .users
+                let psk = peers
                     .iter()
-                    .find_map(|u| u.psk.clone())
+                    .find_map(|p| match &p.auth {
+                        PeerAuth::Psk(k) => Some(k.clone()),
+                        _ => None,
+                    })
                     .ok_or_else(|| {
                         invalid("auth", "PSK gateway authentication needs PSK users".into())
                     })?;
-                LocalAuth::Psk(Secret::from_slice(psk.as_bytes()))
+                LocalAuth::Psk(psk)
             }
         };
         let mut base = Config::new(Identity::parse(&self.id), local_auth);
@@ -342,6 +429,9 @@ impl FileConfig {
             Ipv4Addr::from((net | !(u32::MAX << (32 - pool.1))) - 1),
         );
         let pool = (Ipv4Addr::from(net), pool.1);
+        // Long enough for a person to type a code or approve a push.
+        let push_secs = self.mfa.push_api.as_ref().map_or(0, |p| p.timeout_secs);
+        let step_timeout = std::time::Duration::from_secs(120.max(push_secs + 30));
         Ok(Loaded {
             ike: ResponderConfig {
                 base,
@@ -349,12 +439,29 @@ impl FileConfig {
                 pool: Some(range),
                 dns: self.dns,
                 cookie_threshold: self.cookie_threshold,
-                eap_directory: None,
-                eap_step_timeout: std::time::Duration::from_secs(120),
+                eap_directory: directory
+                    .clone()
+                    .map(|d| d as Arc<dyn ibex_ike::eap::Directory>),
+                eap_step_timeout: step_timeout,
+                eap_tls: None,
             },
             listen: self.listen,
             pool,
             tun: self.tun,
+            directory,
+            push_api: self.mfa.push_api,
         })
     }
+}
+
+/// The EAP method of a name in `rounds`.
+fn server_method(name: &str) -> Option<ServerMethod> {
+    Some(match name {
+        "mschapv2" => ServerMethod::MsChapV2,
+        "password" => ServerMethod::GtcPassword,
+        "otp" => ServerMethod::GtcOtp,
+        "push" => ServerMethod::Push,
+        "fido2" => ServerMethod::Fido2,
+        _ => return None,
+    })
 }

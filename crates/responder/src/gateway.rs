@@ -34,6 +34,8 @@ pub struct Gateway {
     sad: Sad,
     keylog: KeyLog,
     mtu: u16,
+    /// Bumped by the push approval store on every decision.
+    push_changes: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl Gateway {
@@ -51,6 +53,14 @@ impl Gateway {
         )
         .await?;
         let sockets = IkeSockets::bind(config.listen).await?;
+        let mut push_changes = None;
+        if let Some(store) = config.directory.as_ref().and_then(|d| d.push_store()) {
+            push_changes = Some(store.subscribe());
+            if let Some(api) = &config.push_api {
+                let (addr, _task) = crate::mfa::http::spawn(api, store.clone()).await?;
+                info!(%addr, "push approval page at http://{addr}/");
+            }
+        }
         let keylog = KeyLog::from_env();
         let mut ike = config.ike;
         ike.base.keylog = keylog.enabled();
@@ -62,6 +72,7 @@ impl Gateway {
             sad: Sad::new(),
             keylog,
             mtu: config.tun.mtu,
+            push_changes,
         })
     }
 
@@ -73,6 +84,11 @@ impl Gateway {
         tokio::pin!(stop);
         let mut net = vec![0u8; 65536];
         let mut out = Packet::new(usize::from(self.mtu));
+        // Held IKE_AUTH responses (push approvals) are re-checked on every
+        // decision and once a second (for expiries).
+        let mut recheck = tokio::time::interval(std::time::Duration::from_secs(1));
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut push_changes = self.push_changes.take();
         loop {
             let wake = self
                 .engine
@@ -95,6 +111,18 @@ impl Gateway {
                     self.on_tun(&mut out, len).await;
                 }
                 _ = timer => self.engine.handle_timeout(Instant::now()),
+                _ = recheck.tick() => self.engine.resume_deferred(Instant::now()),
+                r = async {
+                    match push_changes.as_mut() {
+                        Some(rx) => rx.changed().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if r.is_err() {
+                        push_changes = None;
+                    }
+                    self.engine.resume_deferred(Instant::now());
+                }
             }
             self.flush().await;
         }
@@ -188,7 +216,11 @@ impl Gateway {
                 info!(session = id, %reason, "connection closed");
                 self.sad.remove_owner(id);
             }
-            Event::IkeRekeyed(_) | Event::Config(_) | Event::ChildFailed(_) => {}
+            Event::IkeRekeyed(_)
+            | Event::Config(_)
+            | Event::ChildFailed(_)
+            | Event::Prompt(_)
+            | Event::PromptClosed => {}
         }
     }
 }

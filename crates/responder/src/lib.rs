@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod gateway;
+pub mod mfa;
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,11 @@
 //! `EVENT ...` line per engine event. The contract is documented in
 //! `tests/src/driver.rs`. With IBEX_KEYLOG_DIR set it appends Wireshark key
 //! tables to DIR/ikev2_decryption_table and DIR/esp_sa.
+//!
+//! EAP: an initiator with `"eap"` signs in with EAP and answers the session's
+//! prompts from its list of answers; a responder with `"eap_server"` checks
+//! its peer's EAP rounds against an in-memory user table
+//! (`ibex_e2e::eap_directory`). Answers and passwords are never printed.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -10,8 +15,10 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ibex_e2e::eap_directory::UserTable;
 use ibex_ike::auth::{CertCredential, TrustAnchors};
 use ibex_ike::crypto::{Secret, SystemRandom};
+use ibex_ike::eap::{Answer, MethodType, PeerFailure, Prompt, PromptKind, ServerMethod};
 use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{
@@ -44,6 +51,39 @@ struct DriverConfig {
     actions: Vec<Action>,
     #[serde(default = "default_exit")]
     exit_after_ms: u64,
+    #[serde(default)]
+    eap: Option<EapClientConfig>,
+    #[serde(default)]
+    eap_server: Option<EapServerConfig>,
+}
+
+/// Initiator: sign in with EAP (only round with `auth: {ca}`, else the second round).
+#[derive(Deserialize)]
+struct EapClientConfig {
+    identity: String,
+    #[serde(default)]
+    answers: Vec<String>,
+    #[serde(default)]
+    eap_only: bool,
+    #[serde(default)]
+    allow_md5: bool,
+}
+
+/// Responder: the peer signs in with these EAP methods, checked against `users`.
+#[derive(Deserialize)]
+struct EapServerConfig {
+    methods: Vec<String>,
+    users: Vec<EapUser>,
+    #[serde(default)]
+    after_auth: bool,
+}
+
+#[derive(Deserialize)]
+struct EapUser {
+    name: String,
+    password: String,
+    #[serde(default)]
+    otp: Vec<String>,
 }
 
 fn default_exit() -> u64 {
@@ -59,6 +99,10 @@ enum AuthConfig {
     Cert {
         cert: String,
         key: String,
+        ca: String,
+    },
+    /// No credential of our own (EAP only); the peer's certificate must chain to `ca`.
+    Ca {
         ca: String,
     },
 }
@@ -102,25 +146,52 @@ fn read(path: &str) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| fail(format!("{path}: {e}")))
 }
 
-/// Our credential and what the peer must present.
-fn credentials(auth: &AuthConfig) -> (LocalAuth, PeerAuth) {
+/// Our credential (none with `{ca}` alone) and what the peer must present.
+fn credentials(auth: &AuthConfig) -> (Option<LocalAuth>, PeerAuth) {
     match auth {
         AuthConfig::Psk { psk } => (
-            LocalAuth::Psk(Secret::from_slice(psk.as_bytes())),
+            Some(LocalAuth::Psk(Secret::from_slice(psk.as_bytes()))),
             PeerAuth::Psk(Secret::from_slice(psk.as_bytes())),
         ),
         AuthConfig::Cert { cert, key, ca } => {
             let cred =
                 CertCredential::from_pem(&read(cert), &read(key)).unwrap_or_else(|e| fail(e));
             let anchors = TrustAnchors::from_pem(&read(ca)).unwrap_or_else(|e| fail(e));
-            (LocalAuth::Certificate(cred), PeerAuth::Certificate(anchors))
+            (
+                Some(LocalAuth::Certificate(cred)),
+                PeerAuth::Certificate(anchors),
+            )
+        }
+        AuthConfig::Ca { ca } => {
+            let anchors = TrustAnchors::from_pem(&read(ca)).unwrap_or_else(|e| fail(e));
+            (None, PeerAuth::Certificate(anchors))
         }
     }
 }
 
+/// The initiator's EAP round(s) from `"eap"`.
+fn eap_peer(e: &EapClientConfig) -> LocalAuth {
+    LocalAuth::Eap(ibex_ike::eap::PeerConfig {
+        identity: e.identity.clone(),
+        // every secret comes through a prompt, so tests see each one asked for
+        password: None,
+        allow_md5: e.allow_md5,
+        prefer_code: false,
+        ..Default::default()
+    })
+}
+
 fn build_config(d: &DriverConfig) -> Config {
-    let (auth, peer_auth) = credentials(&d.auth);
+    let (own, peer_auth) = credentials(&d.auth);
+    let (auth, extra) = match (own, &d.eap) {
+        (Some(a), None) => (a, vec![]),
+        (Some(a), Some(e)) => (a, vec![eap_peer(e)]),
+        (None, Some(e)) if d.role == "initiator" => (eap_peer(e), vec![]),
+        (None, _) => fail("\"auth\": {\"ca\"} needs \"eap\" (initiator only)"),
+    };
     let mut c = Config::new(Identity::parse(&d.local_id), auth);
+    c.extra_auth = extra;
+    c.eap_only = d.eap.as_ref().is_some_and(|e| e.eap_only);
     c.remote_id = Some(Identity::parse(&d.remote_id));
     c.peer_auth = Some(peer_auth);
     c.ike_proposals = d
@@ -162,6 +233,93 @@ impl Io {
             eprintln!("send to {}: {e}", t.remote);
         }
     }
+}
+
+/// The user table and the peer's EAP rounds of a responder.
+fn eap_server(
+    e: &EapServerConfig,
+    first: PeerAuth,
+) -> (PeerAuth, Vec<PeerAuth>, Arc<dyn ibex_ike::eap::Directory>) {
+    let methods: Vec<ServerMethod> = e
+        .methods
+        .iter()
+        .map(|m| match m.as_str() {
+            "mschapv2" => ServerMethod::MsChapV2,
+            "gtc-password" => ServerMethod::GtcPassword,
+            "gtc-otp" => ServerMethod::GtcOtp,
+            "push" => ServerMethod::Push,
+            "fido2" => ServerMethod::Fido2,
+            other => fail(format!("unknown EAP method {other}")),
+        })
+        .collect();
+    let table = UserTable::new().with_failure_hook(|user, n| {
+        println!("EVENT eap_directory_failure user={user} count={n}");
+        let _ = std::io::stdout().flush();
+    });
+    for u in &e.users {
+        table.add(&u.name, &u.password, &u.otp);
+    }
+    let (auth, extra) = if e.after_auth {
+        (first, vec![PeerAuth::Eap(methods)])
+    } else {
+        (PeerAuth::Eap(methods), vec![])
+    };
+    (auth, extra, Arc::new(table))
+}
+
+fn method_name(m: MethodType) -> String {
+    match m {
+        MethodType::MSCHAPV2 => "mschapv2".into(),
+        MethodType::GTC => "gtc".into(),
+        MethodType::MD5 => "md5".into(),
+        MethodType::TLS => "tls".into(),
+        MethodType::EXPERIMENTAL => "ibex".into(),
+        MethodType(n) => format!("type{n}"),
+    }
+}
+
+/// Printable one-line text (control characters and runs of whitespace become one space).
+fn one_line(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The enum variant's name (from `Debug`: robust to variants added later).
+fn variant<T: std::fmt::Debug>(v: &T) -> String {
+    let d = format!("{v:?}");
+    d.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// `answered`: `yes`, `no` (cancelled: no answers left) or `wait` (push: nothing to answer).
+fn print_prompt(n: usize, p: &Prompt, answered: &str) {
+    let text = p.text.as_deref().map(one_line).unwrap_or_default();
+    println!(
+        "EVENT prompt n={n} kind={} method={} answered={answered} text={}",
+        variant(&p.kind).to_ascii_lowercase(),
+        method_name(p.method),
+        if text.is_empty() { "-" } else { &text }
+    );
+}
+
+fn print_eap_failure(f: &PeerFailure) {
+    let (method, reason) = match f {
+        PeerFailure::Rejected { method, reason, .. } => {
+            (method.clone(), reason.clone().unwrap_or_else(|| "-".into()))
+        }
+        _ => ("-".into(), "-".into()),
+    };
+    println!(
+        "EVENT eap_failed kind={} reason={} method={} text={}",
+        variant(f),
+        one_line(&reason),
+        one_line(&method),
+        one_line(&f.to_string())
+    );
 }
 
 fn reader(sock: UdpSocket, local: SocketAddr, tx: mpsc::Sender<(SocketAddr, SocketAddr, Vec<u8>)>) {
@@ -288,18 +446,26 @@ fn main() {
                 )
             });
             let (_, peer_auth) = credentials(&d.auth);
+            let (auth, extra, directory) = match &d.eap_server {
+                Some(e) => {
+                    let (a, x, dir) = eap_server(e, peer_auth);
+                    (a, x, Some(dir))
+                }
+                None => (peer_auth, vec![], None),
+            };
             let rc = ResponderConfig {
                 base: config,
                 peers: vec![PeerEntry {
                     id: Identity::parse(&d.remote_id),
-                    auth: peer_auth,
-                    extra: vec![],
+                    auth,
+                    extra,
                 }],
                 pool,
                 dns: vec![],
                 cookie_threshold: 64,
-                eap_directory: None,
+                eap_directory: directory,
                 eap_step_timeout: std::time::Duration::from_secs(120),
+                eap_tls: None,
             };
             Engine::Resp(Box::new(Responder::new(
                 rc,
@@ -313,6 +479,12 @@ fn main() {
     let mut actions: Vec<Action> = d.actions.clone();
     let mut child_spi: Option<u32> = None;
     let mut deleting = false;
+    let mut answers: std::collections::VecDeque<String> = d
+        .eap
+        .as_ref()
+        .map(|e| e.answers.iter().cloned().collect())
+        .unwrap_or_default();
+    let mut prompts = 0usize;
     loop {
         let now = Instant::now();
         while let Some(t) = engine.poll_transmit() {
@@ -355,7 +527,27 @@ fn main() {
                     println!("EVENT endpoints local={local} remote={remote}")
                 }
                 Event::KeyLog(line) => keylog.write(&line),
+                Event::Prompt(p) if p.kind == PromptKind::Push => {
+                    // informs only: the request is already sent
+                    prompts += 1;
+                    print_prompt(prompts, &p, "wait");
+                }
+                Event::Prompt(p) => {
+                    prompts += 1;
+                    let answer = answers.pop_front();
+                    print_prompt(prompts, &p, if answer.is_some() { "yes" } else { "no" });
+                    let _ = std::io::stdout().flush();
+                    let answer = match answer {
+                        Some(a) => Answer::Secret(ibex_ike::eap::Secret::from_slice(a.as_bytes())),
+                        None => Answer::Cancel,
+                    };
+                    engine.command(id, |s| s.answer(now, answer));
+                }
+                Event::PromptClosed => println!("EVENT prompt_closed"),
                 Event::Closed(reason) => {
+                    if let ibex_ike::CloseReason::Eap(f) = &reason {
+                        print_eap_failure(f);
+                    }
                     println!("EVENT closed reason={reason}");
                     let _ = std::io::stdout().flush();
                     if deleting || matches!(reason, ibex_ike::CloseReason::PeerDeleted) {
@@ -398,9 +590,10 @@ fn main() {
                     other => fail(format!("unknown action {other}")),
                 }
             }
-            while let Some(t) = engine.poll_transmit() {
-                io.send(&t);
-            }
+        }
+        // what answering a prompt or an action produced
+        while let Some(t) = engine.poll_transmit() {
+            io.send(&t);
         }
         if now >= exit_at {
             println!("EVENT exit");

@@ -361,7 +361,15 @@ impl Session {
                 ));
                 return;
             }
-            if msk.is_some() {
+            // RFC 5998 4: only a safe method (EAP-TLS: mutual, key
+            // generating, no dictionary attack) may stand in for the
+            // gateway's own AUTH.
+            let safe = flow
+                .eap
+                .as_ref()
+                .and_then(|p| p.method())
+                .is_some_and(|m| m == ibex_eap::MethodType::TLS);
+            if msk.is_some() && safe {
                 flow.peer_verified = true;
             }
         }

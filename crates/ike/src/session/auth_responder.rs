@@ -136,10 +136,11 @@ impl Session {
         let auth = find_auth(payloads);
         match (&flow.rounds[0], auth) {
             (PeerAuth::Eap(methods), None) => {
-                // RFC 5998: leave out our AUTH only for methods that
-                // authenticate us too and make an MSK.
+                // RFC 5998 4: leave out our AUTH only for "safe" methods
+                // (mutual, key-generating, resistant to dictionary attacks):
+                // EAP-TLS. MSCHAPv2 falls to a dictionary attack.
                 let eap_only = find_notify(payloads, NotifyType::EAP_ONLY_AUTHENTICATION).is_some()
-                    && methods.iter().all(|m| *m == ServerMethod::MsChapV2);
+                    && methods.iter().all(|m| *m == ServerMethod::Tls);
                 let methods = methods.clone();
                 let mut out = vec![Payload::IdR(self.config.local_id.to_payload())];
                 if !eap_only {
@@ -224,6 +225,9 @@ impl Session {
         self.auth_deadline = self.clock + ctx.config.eap_step_timeout;
         let user = Identity::from_payload(&flow.round_id).to_string();
         let mut server = ibex_eap::Server::new(dir, user, methods, self.eap_binding());
+        if let Some(tls) = &ctx.config.eap_tls {
+            server = server.with_tls(tls.clone());
+        }
         let step = server.start(&mut Rng(self.rng.as_mut()));
         flow.eap = Some(server);
         flow.msk = None;

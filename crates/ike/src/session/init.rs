@@ -595,9 +595,9 @@ impl Session {
             NotifyType::SIGNATURE_HASH_ALGORITHMS,
             signature_hashes(),
         ));
-        if s.multiple_auth {
-            payloads.push(notify(NotifyType::MULTIPLE_AUTH_SUPPORTED, vec![]));
-        }
+        // RFC 4739 3: announced unconditionally (strongSwan initiators
+        // announce it only after the responder has).
+        payloads.push(notify(NotifyType::MULTIPLE_AUTH_SUPPORTED, vec![]));
         payloads.extend(ca_requests);
         let response = Message {
             header: Header {

@@ -239,20 +239,73 @@ fn second_round_is_required_when_the_gateway_says_so() {
 }
 
 #[test]
-fn eap_only_mschapv2_authenticates_the_gateway_with_the_msk() {
-    let (mut sim, _) = {
-        let (mut c, mut r) = configs(SUITE.0, SUITE.1);
-        c.local_auth = eap_peer(Some(PASSWORD));
-        c.eap_only = true;
-        // No gateway credential configured at all: only the MSK can prove it.
-        c.peer_auth = None;
-        let dir = Arc::new(TestDirectory::default());
-        r.peers[0].auth = PeerAuth::Eap(vec![ServerMethod::MsChapV2]);
-        r.eap_directory = Some(dir.clone());
-        (Sim::new(c, r, CLEAN, 15), dir)
-    };
+fn eap_only_offered_with_mschapv2_still_needs_the_gateway_auth() {
+    // RFC 5998 4: MSCHAPv2 falls to dictionary attacks, so it is no "safe"
+    // method: the gateway still signs, and the client checks it.
+    let (mut c, mut r) = configs(SUITE.0, SUITE.1);
+    c.local_auth = eap_peer(Some(PASSWORD));
+    c.eap_only = true;
+    c.peer_auth = Some(PeerAuth::Psk(ibex_ike::crypto::Secret::from_slice(PSK)));
+    r.peers[0].auth = PeerAuth::Eap(vec![ServerMethod::MsChapV2]);
+    r.eap_directory = Some(Arc::new(TestDirectory::default()));
+    let mut sim = Sim::new(c, r, CLEAN, 15);
     run_established(&mut sim);
     assert!(prompts(&sim).is_empty(), "the stored password is used");
+}
+
+/// DER certificate and PKCS#8 key of `name`, issued by `ca`.
+fn tls_leaf(
+    ca: &rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+    name: &str,
+) -> (Vec<u8>, Vec<u8>) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+    p.distinguished_name.push(rcgen::DnType::CommonName, name);
+    let cert = p.signed_by(&key, ca).unwrap();
+    (cert.der().to_vec(), key.serialize_der())
+}
+
+#[test]
+fn eap_only_with_eap_tls_authenticates_the_gateway_inside_tls() {
+    use ibex_ike::eap::{TlsClientConfig, TlsServerConfig};
+    let mut ca_params = rcgen::CertificateParams::default();
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Ibex EAP-TLS CA");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(
+        ca_params,
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
+    )
+    .unwrap();
+    let (gw_cert, gw_key) = tls_leaf(&ca, "gw.ibex.test");
+    let (cli_cert, cli_key) = tls_leaf(&ca, "client.ibex.test");
+    let (mut c, mut r) = configs(SUITE.0, SUITE.1);
+    c.local_auth = LocalAuth::Eap(PeerConfig {
+        identity: "client.ibex.test".into(),
+        tls: Some(TlsClientConfig {
+            cert_chain: vec![cli_cert],
+            key: EapSecret::new(cli_key),
+            ca_certs: vec![ca.der().to_vec()],
+            server_name: Some("gw.ibex.test".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    c.eap_only = true;
+    // No PSK, no CA for the IKE AUTH: only EAP-TLS can prove the gateway.
+    c.peer_auth = None;
+    r.peers[0].auth = PeerAuth::Eap(vec![ServerMethod::Tls]);
+    r.eap_directory = Some(Arc::new(TestDirectory::default()));
+    r.eap_tls = Some(Arc::new(TlsServerConfig {
+        cert_chain: vec![gw_cert],
+        key: EapSecret::new(gw_key),
+        client_cas: vec![ca.der().to_vec()],
+        ..Default::default()
+    }));
+    let mut sim = Sim::new(c, r, BAD, 31);
+    run_established(&mut sim);
+    assert!(prompts(&sim).is_empty());
 }
 
 #[test]

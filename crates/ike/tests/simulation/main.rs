@@ -130,6 +130,7 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
         cookie_threshold: usize::MAX,
         eap_directory: None,
         eap_step_timeout: std::time::Duration::from_secs(120),
+        eap_tls: None,
     };
     (c, r)
 }

@@ -1,4 +1,6 @@
 //! IKEv2 interop: Ibex (via `ibex-ike-driver`) against strongSwan 5.9.8 charon.
+//! (Module `ike` of the `interop` test binary; the helpers marked `pub(crate)` are
+//! shared with `eap`.)
 //!
 //! Each test builds its own pair of network namespaces (192.0.2.1 responder /
 //! 192.0.2.2 initiator), its own test PKI when it needs certificates, one charon and one
@@ -8,7 +10,7 @@
 //!       x {PSK, RSA certs, ECDSA certs} x the three [`SUITES`], plus IKE/CHILD rekeys
 //!       driven by either side (PSK, first suite).
 //!
-//! Run: `sudo -E cargo test -p ibex-e2e --test interop_ike -- --nocapture`
+//! Run: `sudo -E cargo test -p ibex-e2e --test interop -- --nocapture ike::`
 //! (root needed; outside CI missing prerequisites print `SKIP:`, with CI=true they fail).
 //! `IBEX_E2E_KEEP=1` keeps every charon/driver/PKI temp dir.
 
@@ -28,11 +30,11 @@ use ibex_e2e::wait_until;
 
 const PSK: &str = "ibex-e2e-psk-0123456789abcdef-0123456789";
 /// Bound for one handshake / one rekey to show up.
-const T: Duration = Duration::from_secs(20);
+pub(crate) const T: Duration = Duration::from_secs(20);
 /// Log proof lines are written before/while the events are reported; short grace.
-const T_LOG: Duration = Duration::from_secs(5);
+pub(crate) const T_LOG: Duration = Duration::from_secs(5);
 
-fn driver_bin() -> PathBuf {
+pub(crate) fn driver_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ibex-ike-driver"))
 }
 
@@ -76,13 +78,13 @@ impl AuthKind {
 
 /// Gateway (responder) or client (initiator) identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     Gw,
     Client,
 }
 
 impl Side {
-    fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Side::Gw => GW_ID,
             Side::Client => CLIENT_ID,
@@ -135,7 +137,7 @@ fn driver_auth(kind: AuthKind, pki: Option<&TestPki>, side: Side) -> DriverAuth 
 }
 
 /// charon as the gateway (responder side of the topology) or as the client.
-fn charon_conf(side: Side, suite: &Suite, auth: Auth) -> CharonConf {
+pub(crate) fn charon_conf(side: Side, suite: &Suite, auth: Auth) -> CharonConf {
     let (local, remote) = match side {
         Side::Gw => (RESPONDER_IP, INITIATOR_IP),
         Side::Client => (INITIATOR_IP, RESPONDER_IP),
@@ -143,7 +145,7 @@ fn charon_conf(side: Side, suite: &Suite, auth: Auth) -> CharonConf {
     CharonConf::new(local, remote, side.id(), side.peer_id(), auth).with_suite(suite)
 }
 
-fn driver_conf(
+pub(crate) fn driver_conf(
     side: Side,
     suite: &Suite,
     auth: DriverAuth,
@@ -165,6 +167,8 @@ fn driver_conf(
         request_vip: None,
         actions: actions.clone(),
         exit_after_ms,
+        eap: None,
+        eap_server: None,
     };
     match side {
         // Ibex as the client: asks for a virtual IP and for the LAN behind the gateway
@@ -192,7 +196,7 @@ struct Run {
     topo: Topology,
 }
 
-fn check_events(ike: &Event, child: &Event, suite: &Suite) {
+pub(crate) fn check_events(ike: &Event, child: &Event, suite: &Suite) {
     let s = ike.field("suite").unwrap_or("");
     assert!(
         suite_matches(s, suite.ike),
@@ -260,7 +264,7 @@ fn check_charon_established(ch: &Charon, kind: AuthKind, suite: &Suite, peer_id:
 
 /// The ESTABLISHED IKE_SA `ibex` and its INSTALLED CHILD_SA `net` from `--list-sas`
 /// (waits up to 5 s for transitional states to settle).
-fn established(ch: &Charon) -> (IkeSaInfo, ChildSaInfo) {
+pub(crate) fn established(ch: &Charon) -> (IkeSaInfo, ChildSaInfo) {
     let mut last = String::new();
     let mut found = None;
     wait_until(T_LOG, Duration::from_millis(50), || {
@@ -283,7 +287,7 @@ fn established(ch: &Charon) -> (IkeSaInfo, ChildSaInfo) {
 
 /// Ibex's SPIs (events) are the ones charon lists: the same IKE_SA, and the CHILD_SA
 /// mirrored (Ibex's inbound is charon's outbound).
-fn check_spis_agree(ch: &Charon, ike_ev: &Event, child_ev: &Event) {
+pub(crate) fn check_spis_agree(ch: &Charon, ike_ev: &Event, child_ev: &Event) {
     let (ike, child) = established(ch);
     let f = |e: &Event, k: &str, w: usize| norm_spi(e.field(k).unwrap_or(""), w);
     assert_eq!(
@@ -607,7 +611,7 @@ fn rekey_ibex_responder_driven_by_charon() {
 /// charon (responder, 192.0.2.1) with the same topology, configs and proof lines the
 /// interop tests use. PSK over every suite (plus a ping through the userspace-ESP
 /// tunnel), IKE and CHILD rekeys driven from each side, and RSA/ECDSA certificates.
-/// `sudo -E cargo test -p ibex-e2e --test interop_ike -- --nocapture harness_selftest`
+/// `sudo -E cargo test -p ibex-e2e --test interop -- --nocapture harness_selftest`
 #[test]
 fn harness_selftest_charon_to_charon() {
     if !prereqs(true) {

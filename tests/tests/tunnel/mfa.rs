@@ -1,0 +1,332 @@
+//! Multi-factor sign-in end to end: `ibex connect` through ibexd against
+//! ibex-responder's EAP server - password + one-time code in one EAP
+//! conversation, push approval through the responder's approval API,
+//! replayed and wrong codes, lockout, denied push - and no secret in any
+//! log line or IPC event.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ibex_e2e::agent::{
+    ibex, ibex_spawn, system_state, write_profile, Daemon, NetnsResolvConf, ProfileAuth, Responder,
+    ResponderAuth, ORIGINAL_RESOLV,
+};
+use ibex_e2e::bins::workspace_bin;
+use ibex_e2e::lab::{Lab, LAN_HOST};
+use ibex_e2e::pki::{KeyKind, TestPki, CLIENT_ID};
+use ibex_e2e::prereq::{require, Prereq};
+use ibex_e2e::{tempdir, wait_until};
+
+const PASSWORD: &str = "Tr0ub4dor&3-mfa-e2e";
+/// Base32 TOTP secret (160 bits).
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const PUSH_USER: &str = "push.ibex.test";
+/// Where the approval page listens (inside the gateway namespace).
+const PUSH_API: &str = "127.0.0.1:8089";
+
+/// The current TOTP code, computed as an authenticator app would (totp-rs).
+fn totp_now() -> String {
+    use totp_rs::{Algorithm, Builder, Secret};
+    let totp = Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(Secret::try_from_base32(TOTP_SECRET).unwrap())
+        .build()
+        .unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp.generate(now).to_string()
+}
+
+/// Seconds left in the current 30 s TOTP window.
+fn window_left() -> u64 {
+    30 - SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 30
+}
+
+/// `ibex-responder hash-password` for the password: the user's `"password"` object.
+fn password_hashes() -> serde_json::Value {
+    use std::io::Write;
+    let mut child = std::process::Command::new(workspace_bin("ibex-responder"))
+        .args(["hash-password", "--iterations", "10000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).expect("hash-password prints JSON")
+}
+
+fn responder_auth(gw_cert: &Path, gw_key: &Path) -> ResponderAuth {
+    ResponderAuth::Custom {
+        auth: serde_json::json!({"certificate": gw_cert, "key": gw_key}),
+        users: serde_json::json!([
+            {
+                "id": CLIENT_ID,
+                "eap": {"password": password_hashes(), "totp": {"secret": TOTP_SECRET}},
+                "rounds": [["mschapv2", "otp"]],
+            },
+            {"id": PUSH_USER, "eap": {"push": true}, "rounds": [["push"]]},
+        ]),
+        mfa: serde_json::json!({
+            "push_api": {"listen": PUSH_API, "timeout_secs": 45},
+            "lockout": {"max_failures": 3, "window_secs": 300, "lockout_secs": 300},
+        }),
+    }
+}
+
+/// Runs `python3` in the gateway namespace against the approval API.
+fn push_api(lab: &Lab, method: &str, path: &str) -> serde_json::Value {
+    let script = format!(
+        "import urllib.request,sys\n\
+         r=urllib.request.Request('http://{PUSH_API}{path}',method='{method}')\n\
+         print(urllib.request.urlopen(r,timeout=5).read().decode())"
+    );
+    let out = lab
+        .gw
+        .run_ok(&["python3", "-c", &script])
+        .unwrap_or_default();
+    serde_json::from_str(out.trim()).unwrap_or(serde_json::Value::Null)
+}
+
+/// Waits for a pending approval and returns it.
+fn pending_approval(lab: &Lab) -> serde_json::Value {
+    let mut found = serde_json::Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(20), Duration::from_millis(200), || {
+            let list = push_api(lab, "GET", "/api/approvals");
+            found = list
+                .as_array()
+                .and_then(|a| a.first().cloned())
+                .or_else(|| {
+                    list["approvals"]
+                        .as_array()
+                        .and_then(|a| a.first().cloned())
+                })
+                .unwrap_or(serde_json::Value::Null);
+            !found.is_null()
+        }),
+        "no pending approval appeared"
+    );
+    found
+}
+
+/// `ibex events` in the background: every IPC event of the run.
+struct EventLog(Child);
+
+impl EventLog {
+    fn start(lab: &Lab, daemon: &Daemon) -> EventLog {
+        EventLog(ibex_spawn(lab, daemon, &["events"], ""))
+    }
+
+    fn finish(&mut self) -> String {
+        // SIGTERM reaches `ibex` through `timeout`; SIGKILL would orphan it.
+        ibex_e2e::signal(self.0.id(), libc::SIGTERM);
+        let mut s = String::new();
+        if let Some(mut o) = self.0.stdout.take() {
+            let _ = o.read_to_string(&mut s);
+        }
+        s
+    }
+}
+
+impl Drop for EventLog {
+    fn drop(&mut self) {
+        ibex_e2e::signal(self.0.id(), libc::SIGTERM);
+        let _ = self.0.wait();
+    }
+}
+
+fn failed_with(out: &std::process::Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert!(
+        err.to_lowercase().contains(needle),
+        "expected '{needle}' in: {err}"
+    );
+}
+
+#[test]
+fn password_code_push_replay_lockout_through_ibex_responder() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Pki]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    let set = pki.set(KeyKind::Ecdsa);
+    let lab = Lab::new(true);
+    let dir = tempdir("ibx-mfa-").unwrap();
+    let resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
+    let responder = Responder::start(
+        &lab,
+        dir.path(),
+        &responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+    );
+    let daemon = Daemon::start(&lab, dir.path(), "mfa");
+    let events = EventLog::start(&lab, &daemon);
+    let before = system_state(&lab);
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: CLIENT_ID,
+            rounds: &["mschapv2"],
+            ca_pem: &ca_pem,
+        },
+    );
+    let profile = profile.to_str().unwrap().to_string();
+    let mut codes_used = vec![];
+
+    // Password then code in one EAP conversation (MSCHAPv2, then GTC).
+    if window_left() < 8 {
+        std::thread::sleep(Duration::from_secs(window_left() + 1));
+    }
+    let code = totp_now();
+    codes_used.push(code.clone());
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", &profile],
+        &format!("{PASSWORD}\n{code}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "connect: {}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log(),
+        responder.log()
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(200), || lab
+            .client
+            .ping(LAN_HOST, 1)),
+        "ping through the tunnel"
+    );
+    let status = ibex(&lab, &daemon, &["status", "--json"], "");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["state"], "connected", "{status}");
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    assert!(wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        || system_state(&lab) == before
+    ));
+    assert_eq!(resolv.read(), ORIGINAL_RESOLV);
+
+    // The same code again: a replay, refused, nothing configured.
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", &profile],
+        &format!("{PASSWORD}\n{code}\n"),
+    );
+    failed_with(&out, "already used");
+    assert_eq!(system_state(&lab), before);
+
+    // A wrong password, then a wrong code: clear errors, nothing configured.
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", &profile],
+        "not-the-password\n000000\n",
+    );
+    failed_with(&out, "password");
+    assert_eq!(system_state(&lab), before);
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", &profile],
+        &format!("{PASSWORD}\n{wrong}\n"),
+    );
+    failed_with(&out, "code");
+    assert_eq!(system_state(&lab), before);
+
+    // Three failures: locked out, said so, even with the right answers.
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", &profile],
+        &format!("{PASSWORD}\n{}\n", totp_now()),
+    );
+    failed_with(&out, "locked");
+    assert_eq!(system_state(&lab), before);
+
+    // Push: the CLI shows the number; approving through the API connects.
+    let push_profile = dir.path().join("push.json");
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    p["local_id"] = serde_json::json!(PUSH_USER);
+    p["auth"] = serde_json::json!({"method": "eap", "rounds": [{"method": "push"}]});
+    p["uuid"] = serde_json::json!("0d9b7f1e-3c55-4a41-9f0c-8f2d1a6e5b07");
+    std::fs::write(&push_profile, p.to_string()).unwrap();
+    let push_profile = push_profile.to_str().unwrap();
+    let cli = ibex_spawn(&lab, &daemon, &["connect", push_profile], "");
+    let approval = pending_approval(&lab);
+    assert_eq!(approval["user"], PUSH_USER, "{approval}");
+    let number = approval["number"].as_u64().expect("a number to match");
+    // Wait a few retransmissions before approving: the response is held.
+    std::thread::sleep(Duration::from_secs(3));
+    let id = approval["id"].as_str().unwrap();
+    push_api(&lab, "POST", &format!("/api/approvals/{id}/approve"));
+    let out = cli.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "push connect: {err}\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    assert!(
+        err.contains(&format!("Number to match: {number:02}")),
+        "the CLI shows the number: {err}"
+    );
+    assert_eq!(
+        responder.log().matches("push approval opened").count(),
+        1,
+        "one push despite the retransmissions:\n{}",
+        responder.log()
+    );
+    assert!(lab.client.ping(LAN_HOST, 1));
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+
+    // A denied push is a clear failure.
+    let cli = ibex_spawn(&lab, &daemon, &["connect", push_profile], "");
+    let approval = pending_approval(&lab);
+    let id = approval["id"].as_str().unwrap();
+    push_api(&lab, "POST", &format!("/api/approvals/{id}/deny"));
+    let out = cli.wait_with_output().unwrap();
+    failed_with(&out, "denied");
+    assert!(wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        || system_state(&lab) == before
+    ));
+
+    // No secret in any log line or IPC event.
+    let mut events = events;
+    let events = events.finish();
+    assert!(
+        events.contains("\"prompt\""),
+        "events were captured: {events}"
+    );
+    let everything = format!("{}\n{}\n{events}", daemon.log(), responder.log());
+    for secret in [PASSWORD, TOTP_SECRET]
+        .into_iter()
+        .chain(codes_used.iter().map(String::as_str))
+    {
+        assert!(
+            !everything.contains(secret),
+            "a secret leaked into logs or events: {secret}"
+        );
+    }
+}
