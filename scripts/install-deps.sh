@@ -38,10 +38,19 @@ PACKAGES=(
 	nftables
 	# the verified TCP bulk transfer of the tunnel tests (tests/src/transfer.rs)
 	python3
+	# building the CLI's FIDO2 USB support (crates/client, feature `usb`):
+	# fido-hid-rs links libudev (found with pkg-config) and runs bindgen (libclang)
+	libudev-dev
+	pkg-config
+	libclang-dev
 	# EAP interop: charon's eap-radius talks to a private FreeRADIUS 3.2 (EAP-GTC with
 	# TOTP codes via rlm_totp) started by the tests in a namespace (tests/src/radius.rs);
 	# the system service is not used
 	freeradius
+	# the push approval page is tested in headless Chromium through WebDriver
+	# (tests/src/webdriver.rs)
+	chromium
+	chromium-driver
 )
 
 if [ "$(id -u)" -ne 0 ]; then

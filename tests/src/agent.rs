@@ -191,6 +191,55 @@ impl Drop for Responder {
     }
 }
 
+/// [`responder_config`] with the top-level members of `extra` (an object,
+/// e.g. `{"eap_tls": {...}}`) added or replaced.
+pub fn responder_config_with(
+    dir: &Path,
+    auth: &ResponderAuth,
+    extra: serde_json::Value,
+) -> PathBuf {
+    let path = responder_config(dir, auth);
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    if let (Some(config), Some(extra)) = (config.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            config.insert(k.clone(), v.clone());
+        }
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    path
+}
+
+impl Responder {
+    /// Starts it with the config file `config` (see [`responder_config_with`]),
+    /// logging into `dir`, and waits for UDP 500.
+    pub fn start_with_config(lab: &Lab, dir: &Path, config: &Path) -> Responder {
+        let log = dir.join("responder.log");
+        let f = std::fs::File::create(&log).unwrap();
+        let child = lab
+            .gw
+            .command(&[
+                workspace_bin("ibex-responder").to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "--state-dir",
+                dir.join("gw-state").to_str().unwrap(),
+            ])
+            .env("IBEX_LOG", "debug")
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .spawn()
+            .expect("spawn ibex-responder");
+        let r = Responder { child, log };
+        assert!(
+            lab.gw.wait_udp_port(500, Duration::from_secs(10)),
+            "ibex-responder did not bind UDP 500:\n{}",
+            r.log()
+        );
+        r
+    }
+}
+
 /// A resolv.conf that `ip netns exec` bind-mounts over /etc/resolv.conf in
 /// the namespace (so the test never touches the machine's own), removed on drop.
 pub struct NetnsResolvConf {

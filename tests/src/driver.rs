@@ -10,6 +10,9 @@
 //!   vip=<ip or ->`), `ike_rekeyed`, `child_rekeyed`, `closed reason=<text>`,
 //!   `error <text>`; with EAP also `prompt`, `prompt_closed`, `eap_failed` (initiator,
 //!   see [`DriverEap`]) and `eap_directory_failure` (responder, see [`DriverEapServer`]);
+//!   EAP-TLS ([`DriverEapTls`], [`DriverEapTlsServer`]) adds no event kind: the
+//!   negotiated version is in the debug log (`EAP-TLS: handshake complete
+//!   version=Some(Tls12)`, stderr);
 //!   other stdout lines are allowed and ignored; no line ever carries a password or code;
 //! * `suite=` of `ike_up` is the IKE proposal in strongSwan syntax (as configured, e.g.
 //!   `aes256gcm16-prfsha384-ecp384`), of `child_up` the ESP proposal (e.g. `aes256gcm16`);
@@ -81,6 +84,9 @@ pub struct DriverEap {
     /// Accept EAP-MD5.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow_md5: bool,
+    /// EAP-TLS: the client certificate and the CAs for the gateway's TLS certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<DriverEapTls>,
 }
 
 impl DriverEap {
@@ -90,8 +96,72 @@ impl DriverEap {
             answers: answers.iter().map(|a| a.to_string()).collect(),
             eap_only: false,
             allow_md5: false,
+            tls: None,
         }
     }
+
+    /// EAP-TLS as `identity` with `tls` (no prompts, so no answers).
+    pub fn tls(identity: &str, tls: DriverEapTls) -> DriverEap {
+        DriverEap {
+            tls: Some(tls),
+            ..DriverEap::new(identity, &[])
+        }
+    }
+}
+
+/// The TLS versions of an EAP-TLS side (`"versions"`: `all`, `1.2`, `1.3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum DriverTlsVersions {
+    /// TLS 1.3 preferred, 1.2 accepted (Ibex's default).
+    #[default]
+    #[serde(rename = "all")]
+    All,
+    #[serde(rename = "1.2")]
+    Tls12,
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+/// `"eap": {"tls": ..}` (initiator): `cert` (PEM chain, leaf first), `key` (PKCS#8 PEM),
+/// `ca` (PEM, the CAs the gateway's TLS certificate must chain to). The gateway's TLS
+/// certificate must name `server_name` (default: the driver's `remote_id`). The driver
+/// checks the credential before it starts (`EVENT error EAP-TLS client: ...`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverEapTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub ca: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    pub versions: DriverTlsVersions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_fragment: Option<usize>,
+}
+
+impl DriverEapTls {
+    pub fn new(cert: &Path, key: &Path, ca: &Path, versions: DriverTlsVersions) -> DriverEapTls {
+        DriverEapTls {
+            cert: cert.into(),
+            key: key.into(),
+            ca: ca.into(),
+            server_name: None,
+            versions,
+            max_fragment: None,
+        }
+    }
+}
+
+/// `"eap_server": {"tls": ..}` (responder): the gateway's EAP-TLS certificate (`cert`
+/// PEM chain, `key` PKCS#8 PEM) and `client_ca` (PEM): client certificates must chain to
+/// it and name the user (SAN email/DNS or CN = the IDi of the EAP round).
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverEapTlsServer {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: PathBuf,
+    pub versions: DriverTlsVersions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_fragment: Option<usize>,
 }
 
 /// One user of [`DriverEapServer::users`]: the driver computes the NT hash of
@@ -105,17 +175,25 @@ pub struct DriverEapUser {
 }
 
 /// `"eap_server"` (responder): the peer `remote_id` must pass these EAP `methods`
-/// (`mschapv2`, `gtc-password`, `gtc-otp`), checked against `users`
-/// (`ibex_e2e::eap_directory::UserTable`; the user name is the peer's IDi). With
+/// (`mschapv2`, `gtc-password`, `gtc-otp`, `tls`), checked against `users`
+/// (`ibex_e2e::eap_directory::UserTable`; the user name is the peer's IDi) and, for
+/// `tls`, against [`DriverEapServer::tls`] (no user entry needed). With
 /// `after_auth` the peer first authenticates as `auth` says (PSK or certificate), then
-/// with EAP (RFC 4739). Every failed verification prints
-/// `EVENT eap_directory_failure user=<name> count=<n>`.
+/// with EAP (RFC 4739). Every failed verification (also a rejected client certificate)
+/// prints `EVENT eap_directory_failure user=<name> count=<n>`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DriverEapServer {
     pub methods: Vec<String>,
     pub users: Vec<DriverEapUser>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub after_auth: bool,
+    /// Leave out the gateway's AUTH when the peer offers EAP-only and every
+    /// method is safe (EAP-TLS), RFC 5998.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub eap_only: bool,
+    /// Required when `methods` has `tls`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<DriverEapTlsServer>,
 }
 
 /// One entry of `"actions"`: `{"after_ms": N, "do": "rekey-ike"|"rekey-child"|"delete"}`,
@@ -560,6 +638,7 @@ mod tests {
         .unwrap();
         assert_eq!(ca, serde_json::json!({"ca": "/ca.pem"}));
         let srv = serde_json::to_value(DriverEapServer {
+            eap_only: false,
             methods: vec!["mschapv2".into()],
             users: vec![DriverEapUser {
                 name: "carol".into(),
@@ -567,10 +646,36 @@ mod tests {
                 otp: vec![],
             }],
             after_auth: false,
+            tls: None,
         })
         .unwrap();
         assert_eq!(srv["users"][0]["name"], "carol");
         assert!(srv["users"][0].get("otp").is_none());
+        assert!(srv.get("tls").is_none() && e.get("tls").is_none());
+        let t = serde_json::to_value(DriverEap::tls(
+            "client.ibex.test",
+            DriverEapTls::new(
+                Path::new("/c.pem"),
+                Path::new("/k.pem"),
+                Path::new("/ca.pem"),
+                DriverTlsVersions::Tls12,
+            ),
+        ))
+        .unwrap();
+        assert_eq!(t["tls"]["versions"], "1.2");
+        assert_eq!(t["tls"]["ca"], "/ca.pem");
+        assert!(t["answers"].as_array().unwrap().is_empty());
+        assert!(t["tls"].get("server_name").is_none());
+        let st = serde_json::to_value(DriverEapTlsServer {
+            cert: "/gw.pem".into(),
+            key: "/gw.key".into(),
+            client_ca: "/ca.pem".into(),
+            versions: DriverTlsVersions::All,
+            max_fragment: None,
+        })
+        .unwrap();
+        assert_eq!(st["versions"], "all");
+        assert_eq!(st["client_ca"], "/ca.pem");
     }
 
     #[test]

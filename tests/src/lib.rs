@@ -45,6 +45,7 @@ pub mod radius;
 pub mod strongswan;
 pub mod transfer;
 pub mod tshark;
+pub mod webdriver;
 
 /// Default bound for any single wait in the harness.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

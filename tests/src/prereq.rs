@@ -34,6 +34,9 @@ pub enum Prereq {
     Pki,
     /// `python3` (the bulk-transfer sender and receiver of [`crate::transfer`]).
     Python3,
+    /// Chromium and chromedriver (apt: chromium chromium-driver), for pages
+    /// driven through [`crate::webdriver`].
+    Chromium,
 }
 
 /// Plugins every harness charon loads (see `strongswan::PLUGINS`); must exist on disk.
@@ -151,6 +154,15 @@ pub fn check(p: Prereq) -> Result<(), String> {
             }
             if which("openssl").is_none() {
                 return Err("`openssl` not found (apt: openssl)".into());
+            }
+            Ok(())
+        }
+        Prereq::Chromium => {
+            if !std::path::Path::new("/usr/bin/chromium").exists() {
+                return Err("/usr/bin/chromium not found (apt: chromium)".into());
+            }
+            if which("chromedriver").is_none() {
+                return Err("`chromedriver` not found (apt: chromium-driver)".into());
             }
             Ok(())
         }

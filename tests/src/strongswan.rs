@@ -104,6 +104,21 @@ pub enum Auth {
         secret: String,
         cert_round_first: Option<(PathBuf, PathBuf)>,
     },
+    /// EAP-TLS client: `local { auth = eap-tls; id = local_id; eap_id; certs = own.pem }`
+    /// (the client certificate and key are used inside TLS, there is no IKE signature).
+    /// The gateway's certificates (IKE and TLS) must chain to `ca`. charon offers
+    /// `N(EAP_ONLY_AUTHENTICATION)` in any case; `remote` is `auth = pubkey` (the gateway
+    /// must sign IKE_AUTH, or charon accepts a missing AUTH only because EAP-TLS is
+    /// mutual: `allow mutual EAP-only authentication`), or with `remote_eap_only`
+    /// `auth = eap-tls` (strongSwan's own EAP-only setup, as in its `rw-eap-tls-only`
+    /// test: the gateway is authenticated by EAP-TLS alone).
+    EapTlsClient {
+        cert: PathBuf,
+        key: PathBuf,
+        ca: PathBuf,
+        eap_id: String,
+        remote_eap_only: bool,
+    },
 }
 
 /// An EAP method charon runs itself (plugin `eap-<name>`).
@@ -111,14 +126,17 @@ pub enum Auth {
 pub enum EapMethod {
     MsChapV2,
     Gtc,
+    /// Only as [`EapBackend::Tls`] / [`Auth::EapTlsClient`] (it needs a certificate).
+    Tls,
 }
 
 impl EapMethod {
-    /// The swanctl `auth` value and plugin name (`eap-mschapv2`, `eap-gtc`).
+    /// The swanctl `auth` value and plugin name (`eap-mschapv2`, `eap-gtc`, `eap-tls`).
     pub fn name(self) -> &'static str {
         match self {
             EapMethod::MsChapV2 => "eap-mschapv2",
             EapMethod::Gtc => "eap-gtc",
+            EapMethod::Tls => "eap-tls",
         }
     }
 }
@@ -138,6 +156,14 @@ pub enum EapBackend {
         port: u16,
         secret: String,
     },
+    /// `auth = eap-tls`: the gateway's certificate and key (the same as for IKE) serve
+    /// TLS too; client certificates must chain to the gateway's `ca` and name the EAP
+    /// identity (libtls: `no trusted certificate found for '<id>' to verify TLS peer`
+    /// otherwise). TLS versions: [`CharonConf::tls_version_max`]. With
+    /// `gateway_eap_only` the gateway authenticates by EAP-TLS alone (`local { auth =
+    /// eap-tls }`, RFC 5998): it sends no AUTH of its own, and refuses clients that do not
+    /// offer `N(EAP_ONLY_AUTHENTICATION)`.
+    Tls { gateway_eap_only: bool },
 }
 
 impl Auth {
@@ -148,8 +174,10 @@ impl Auth {
             Auth::EapGateway { backend, .. } => match backend {
                 EapBackend::MsChapV2 { .. } => vec!["eap-identity", "eap-mschapv2"],
                 EapBackend::Radius { .. } => vec!["eap-identity", "eap-radius"],
+                EapBackend::Tls { .. } => vec!["eap-identity", "eap-tls"],
             },
             Auth::EapClient { method, .. } => vec!["eap-identity", method.name()],
+            Auth::EapTlsClient { .. } => vec!["eap-identity", "eap-tls"],
         }
     }
 }
@@ -186,6 +214,15 @@ pub struct CharonConf {
     pub encap: bool,
     /// ike/chd log level 4 instead of 2 (shows keys, for tshark decryption).
     pub verbose: bool,
+    /// libtls `charon.tls.version_max` (`"1.2"`, `"1.3"`); `None` = strongSwan's default,
+    /// which in 5.9.8 is 1.2 ("until 1.3 is stable for use in EAP"). Note that 5.9.8's
+    /// EAP-TLS with TLS 1.3 predates RFC 9190: it derives the MSK with the draft label
+    /// `client EAP encryption` and sends no protected success indication (both came in
+    /// 5.9.10).
+    pub tls_version_max: Option<String>,
+    /// `charon.plugins.eap-tls.fragment_size` (largest EAP-TLS packet charon sends;
+    /// default 1024).
+    pub eap_tls_fragment_size: Option<u32>,
 }
 
 impl CharonConf {
@@ -216,6 +253,8 @@ impl CharonConf {
             fragmentation: true,
             encap: true,
             verbose: false,
+            tls_version_max: None,
+            eap_tls_fragment_size: None,
         }
     }
 
@@ -343,6 +382,33 @@ pub mod proof {
     }
     /// The RADIUS server rejected the client.
     pub const RADIUS_REJECT: &str = r"received RADIUS Access-Reject from server";
+    /// libtls negotiated TLS `version` (`"1.2"`, `"1.3"`) for EAP-TLS (either role);
+    /// the suite is the second capture group.
+    pub fn tls_negotiated(version: &str) -> String {
+        format!(
+            r"negotiated TLS {} using suite (\S+)",
+            regex::escape(version)
+        )
+    }
+    /// Any TLS version (for asserting that none was negotiated).
+    pub const TLS_NEGOTIATED_ANY: &str = r"negotiated TLS \S+ using suite";
+    /// The EAP-TLS server received the client's certificate (subject DN).
+    pub const TLS_PEER_CERT: &str = r"received TLS peer certificate '";
+    /// The EAP-TLS client received the server's certificate (subject DN).
+    pub const TLS_SERVER_CERT: &str = r"received TLS server certificate '";
+    /// The EAP-TLS server could not verify the client's certificate for `id` (its EAP
+    /// identity): untrusted CA, or the certificate does not name `id`.
+    pub fn tls_untrusted_peer(id: &str) -> String {
+        format!(
+            r"no trusted certificate found for '{}' to verify TLS peer",
+            regex::escape(id)
+        )
+    }
+    /// libtls sent a fatal alert (name in the capture group, e.g. `certificate unknown`).
+    pub const TLS_ALERT_SENT: &str = r"sending fatal TLS alert '([^']+)'";
+    /// charon (initiator) accepted a responder without AUTH because the EAP method is
+    /// mutual (RFC 5998 EAP-only).
+    pub const EAP_ONLY_ALLOWED: &str = r"allow mutual EAP-only authentication";
 }
 
 /// Are the EAP plugins `names` (e.g. `eap-mschapv2`) installed? `Err` names the missing
@@ -792,6 +858,15 @@ fn strongswan_conf(root: &Path, role: Role, c: &CharonConf) -> String {
         ),
         _ => String::new(),
     };
+    let mut plugin_conf = plugin_conf;
+    if let Some(n) = c.eap_tls_fragment_size {
+        plugin_conf += &format!("\t\teap-tls {{\n\t\t\tfragment_size = {n}\n\t\t}}\n");
+    }
+    // libtls reads `charon.tls.*` (lib->ns)
+    let tls_conf = match &c.tls_version_max {
+        Some(v) => format!("\ttls {{\n\t\tversion_max = {v}\n\t}}\n"),
+        None => String::new(),
+    };
     let ident = match role {
         Role::Initiator => "charon-ibx-i",
         Role::Responder => "charon-ibx-r",
@@ -806,7 +881,7 @@ charon {{
 	retransmit_tries = 3
 	retransmit_timeout = 1.0
 	retransmit_base = 1.4
-	# never touch the host's DNS config (resolve/updown are not loaded anyway)
+{tls_conf}	# never touch the host's DNS config (resolve/updown are not loaded anyway)
 	filelog {{
 		charon {{
 			path = {log}
@@ -927,11 +1002,18 @@ fn swanctl_conf(root: &Path, role: Role, c: &CharonConf) -> Result<String, Strin
                     "eap-mschapv2"
                 }
                 EapBackend::Radius { .. } => "eap-radius",
+                EapBackend::Tls { .. } => "eap-tls",
+            };
+            let local_auth = match backend {
+                EapBackend::Tls {
+                    gateway_eap_only: true,
+                } => "eap-tls",
+                _ => "pubkey",
             };
             let local = block(
                 "local",
                 &[
-                    "auth = pubkey".into(),
+                    format!("auth = {local_auth}"),
                     format!("id = {}", c.local_id),
                     "certs = own.pem".into(),
                 ],
@@ -1001,6 +1083,40 @@ fn swanctl_conf(root: &Path, role: Role, c: &CharonConf) -> Result<String, Strin
                 block(
                     "remote",
                     &["auth = pubkey".into(), format!("id = {}", c.remote_id)],
+                ),
+            )
+        }
+        Auth::EapTlsClient {
+            cert,
+            key,
+            ca,
+            eap_id,
+            remote_eap_only,
+        } => {
+            copy_into(cert, &sw.join("x509"), "own.pem")?;
+            copy_into(key, &sw.join("private"), "own.key")?;
+            copy_into(ca, &sw.join("x509ca"), "ca.pem")?;
+            let remote_auth = if *remote_eap_only {
+                "eap-tls"
+            } else {
+                "pubkey"
+            };
+            (
+                block(
+                    "local",
+                    &[
+                        "auth = eap-tls".into(),
+                        format!("id = {}", c.local_id),
+                        format!("eap_id = {eap_id}"),
+                        "certs = own.pem".into(),
+                    ],
+                ),
+                block(
+                    "remote",
+                    &[
+                        format!("auth = {remote_auth}"),
+                        format!("id = {}", c.remote_id),
+                    ],
                 ),
             )
         }
@@ -1258,5 +1374,99 @@ mod tests {
             ),
             "{i}"
         );
+    }
+
+    #[test]
+    fn swanctl_conf_eap_tls() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["swanctl/x509", "swanctl/x509ca", "swanctl/private"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let f = |n: &str| {
+            let p = dir.path().join(n);
+            std::fs::write(&p, "x").unwrap();
+            p
+        };
+        let (cert, key, ca) = (f("c.pem"), f("k.pem"), f("ca.pem"));
+        let gw = |gateway_eap_only| {
+            CharonConf::new(
+                "192.0.2.1",
+                "192.0.2.2",
+                "gw.ibex.test",
+                "client.ibex.test",
+                Auth::EapGateway {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    ca: ca.clone(),
+                    backend: EapBackend::Tls { gateway_eap_only },
+                    cert_round_first: false,
+                },
+            )
+        };
+        let c = gw(false);
+        let r = swanctl_conf(dir.path(), Role::Responder, &c).unwrap();
+        assert!(
+            r.contains(
+                "local {\n\t\t\tauth = pubkey\n\t\t\tid = gw.ibex.test\n\t\t\tcerts = own.pem"
+            ),
+            "{r}"
+        );
+        assert!(
+            r.contains("auth = eap-tls\n\t\t\tid = client.ibex.test\n\t\t\teap_id = %any"),
+            "{r}"
+        );
+        let s = strongswan_conf(dir.path(), Role::Responder, &c);
+        assert!(s.contains("vici eap-identity eap-tls\n"), "{s}");
+        assert!(
+            !s.contains("version_max") && !s.contains("fragment_size"),
+            "{s}"
+        );
+        let r = swanctl_conf(dir.path(), Role::Responder, &gw(true)).unwrap();
+        assert!(
+            r.contains(
+                "local {\n\t\t\tauth = eap-tls\n\t\t\tid = gw.ibex.test\n\t\t\tcerts = own.pem"
+            ),
+            "{r}"
+        );
+        let client = |remote_eap_only| {
+            let mut c = CharonConf::new(
+                "192.0.2.2",
+                "192.0.2.1",
+                "client.ibex.test",
+                "gw.ibex.test",
+                Auth::EapTlsClient {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    ca: ca.clone(),
+                    eap_id: "client.ibex.test".into(),
+                    remote_eap_only,
+                },
+            );
+            c.tls_version_max = Some("1.3".into());
+            c.eap_tls_fragment_size = Some(400);
+            c
+        };
+        let i = swanctl_conf(dir.path(), Role::Initiator, &client(false)).unwrap();
+        assert!(
+            i.contains("local {\n\t\t\tauth = eap-tls\n\t\t\tid = client.ibex.test\n\t\t\teap_id = client.ibex.test\n\t\t\tcerts = own.pem"),
+            "{i}"
+        );
+        assert!(
+            i.contains("remote {\n\t\t\tauth = pubkey\n\t\t\tid = gw.ibex.test"),
+            "{i}"
+        );
+        assert!(!i.contains("eap-0"), "{i}");
+        let i = swanctl_conf(dir.path(), Role::Initiator, &client(true)).unwrap();
+        assert!(
+            i.contains("remote {\n\t\t\tauth = eap-tls\n\t\t\tid = gw.ibex.test"),
+            "{i}"
+        );
+        let s = strongswan_conf(dir.path(), Role::Initiator, &client(true));
+        assert!(s.contains("\ttls {\n\t\tversion_max = 1.3\n\t}\n"), "{s}");
+        assert!(
+            s.contains("eap-tls {\n\t\t\tfragment_size = 400\n\t\t}"),
+            "{s}"
+        );
+        assert!(s.contains("vici eap-identity eap-tls\n"), "{s}");
     }
 }

@@ -1,6 +1,6 @@
-//! The certificate and private key of a certificate profile, read as the
-//! invoking user (the daemon never reads user files) and sent with
-//! `connect`.
+//! The certificate and private key of a certificate profile (or of the
+//! EAP-TLS round of an EAP profile), read as the invoking user (the daemon
+//! never reads user files) and sent with `connect`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -55,18 +55,19 @@ pub enum CredentialError {
 }
 
 /// The credential to send with `connect`: the certificate chain and key
-/// for a certificate profile, `None` for the other methods (their secrets
-/// are asked for with prompts).
+/// of a certificate profile or of an EAP profile's EAP-TLS round, `None`
+/// otherwise (the other secrets are asked for with prompts).
 pub fn load(profile: &Profile) -> Result<Option<ConnectCredential>, CredentialError> {
-    let Auth::Certificate {
-        certificate,
-        key,
-        key_encrypted,
-        ..
-    } = &profile.auth
-    else {
+    let Some((certificate, key)) = profile.auth.client_certificate() else {
         return Ok(None);
     };
+    let key_encrypted = matches!(
+        profile.auth,
+        Auth::Certificate {
+            key_encrypted: true,
+            ..
+        }
+    );
     let certificate_pem = match CertificateSource::of(certificate) {
         CertificateSource::Pem(pem) => pem.to_string(),
         CertificateSource::Path(p) => {
@@ -90,7 +91,7 @@ pub fn load(profile: &Profile) -> Result<Option<ConnectCredential>, CredentialEr
             });
         }
     };
-    if *key_encrypted || key_pem.expose().contains("ENCRYPTED PRIVATE KEY") {
+    if key_encrypted || key_pem.expose().contains("ENCRYPTED PRIVATE KEY") {
         return Err(CredentialError::Encrypted(key_path));
     }
     Ok(Some(ConnectCredential {
@@ -216,6 +217,25 @@ mod tests {
         assert!(e.contains("encrypted") && !e.contains("AAAA"), "{e}");
         let e = load(&profile(CERT, dir.path())).unwrap_err().to_string();
         assert!(e.contains("it is a directory"), "{e}");
+    }
+
+    #[test]
+    fn reads_the_certificate_of_an_eap_tls_round() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&cert, CERT).unwrap();
+        std::fs::write(&key, KEY).unwrap();
+        let mut p = Profile::from_json(include_str!("../../../profiles/eap-tls.json")).unwrap();
+        if let Auth::Eap { rounds, .. } = &mut p.auth {
+            rounds[0].certificate = Some(cert.to_str().unwrap().into());
+            rounds[0].key = Some(key.to_str().unwrap().into());
+        }
+        let c = load(&p).unwrap().expect("a credential for the tls round");
+        assert_eq!(c.certificate_pem, CERT);
+        assert_eq!(c.key_pem.expose(), KEY);
+        // Other EAP profiles send none.
+        let mfa = Profile::from_json(include_str!("../../../profiles/eap-mfa.json")).unwrap();
+        assert!(load(&mfa).unwrap().is_none());
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! `ibex`: the command-line agent. It keeps profiles per user and drives
-//! `ibexd` over its socket; prompts (pre-shared key, later passwords and
-//! codes) are asked on the terminal, or read from stdin one line per prompt
-//! when stdin is not a terminal. For certificate profiles it reads the
-//! certificate and key files with the user's own rights and hands them to
-//! the daemon, which never reads user files.
+//! `ibexd` over its socket; prompts (pre-shared key, passwords, codes) are
+//! asked on the terminal, or read from stdin one line per prompt when stdin
+//! is not a terminal. FIDO2 prompts are answered by a security key over USB
+//! (or the software token of `IBEX_FIDO_SOFT_TOKEN`). For certificate
+//! profiles and EAP-TLS rounds it reads the certificate and key files with
+//! the user's own rights and hands them to the daemon, which never reads
+//! user files.
 #![forbid(unsafe_code)]
 
 mod credential;
+mod fido;
 mod prompt;
 
 use std::io::IsTerminal;
@@ -34,6 +37,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Connect with a profile (a name from `ibex profiles list`, or a file); returns when the tunnel is up.
+    ///
+    /// Prompts are asked on the terminal, or read from stdin one line per
+    /// prompt when stdin is not a terminal. A FIDO2 prompt is answered by a
+    /// security key over USB (its PIN, when needed, is asked on the terminal
+    /// or read as the next stdin line; it never reaches the daemon).
+    #[command(
+        after_long_help = "Environment:\n  IBEX_FIDO_SOFT_TOKEN=FILE  answer FIDO2 prompts with the webauthn-authenticator-rs\n                             software token in FILE (as `ibex-responder enroll --token FILE`\n                             makes it) instead of a USB security key. For tests and\n                             demonstrations only: the file holds the private key unprotected.\n  IBEX_SOCKET=PATH           the daemon's socket (default /run/ibex/ibexd.sock)"
+    )]
     Connect {
         /// Profile name, uuid or JSON file.
         profile: String,
@@ -233,6 +244,19 @@ async fn connect(
                 // Answered on the phone: show the number, read nothing.
                 eprintln!("{}", prompt::push_notice(&p));
             }
+            Event::Prompt(p) if p.kind == PromptKind::Fido2 => {
+                if let Err(e) = security_key(client, &p, interactive, &mut lines).await {
+                    let _ = client
+                        .request(Request::CancelPrompt {
+                            prompt_id: p.prompt_id,
+                        })
+                        .await;
+                    // Let the daemon end the attempt, so that it is over
+                    // (and nothing is left configured) when we return.
+                    attempt_over(&mut events).await;
+                    return fail(e);
+                }
+            }
             Event::Prompt(p) => {
                 let answer = if interactive {
                     prompt::ask_terminal(&p)
@@ -280,6 +304,56 @@ async fn connect(
         }
     }
     fail("the daemon closed the connection")
+}
+
+/// Answers a `fido2` prompt with a security key's assertion.
+async fn security_key(
+    client: &Client,
+    p: &ibex_ipc::Prompt,
+    interactive: bool,
+    lines: &mut prompt::StdinLines,
+) -> Result<(), String> {
+    let Some(request) = &p.fido else {
+        return Err(
+            "the daemon asked for a security key without saying what to sign; update ibexd".into(),
+        );
+    };
+    eprintln!("{}", prompt::fido_notice(p, request));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let timeout = std::time::Duration::from_secs(
+        p.deadline
+            .map_or(120, |d| d.saturating_sub(now))
+            .clamp(5, 300),
+    );
+    let assertion = fido::sign(request, timeout, interactive, lines)
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        client
+            .request(Request::Answer {
+                prompt_id: p.prompt_id,
+                value: assertion.to_answer(),
+            })
+            .await,
+    )
+}
+
+/// Waits (at most 10 s) until the daemon reports the attempt over.
+async fn attempt_over(events: &mut Events) {
+    let over = async {
+        while let Some(e) = events.recv().await {
+            if let Event::State {
+                state: ConnectionState::Error | ConnectionState::Disconnected,
+                ..
+            } = e
+            {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), over).await;
 }
 
 /// `ibex events`: one JSON line per event, as the daemon sent it.

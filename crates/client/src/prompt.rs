@@ -1,7 +1,7 @@
 //! Answering the daemon's prompts: hidden input on a terminal, or one line
 //! per prompt from stdin for scripts.
 
-use ibex_ipc::{Prompt, PromptKind};
+use ibex_ipc::{FidoRequest, Prompt, PromptKind};
 use tokio::io::{AsyncBufReadExt, BufReader, Stdin};
 
 /// Lines of stdin, one per prompt.
@@ -49,6 +49,27 @@ fn label(p: &Prompt) -> String {
 /// Asks on the terminal without echo.
 pub fn ask_terminal(p: &Prompt) -> Option<String> {
     rpassword::prompt_password(label(p)).ok()
+}
+
+/// The line shown before the security key is asked to sign.
+pub fn fido_notice(p: &Prompt, request: &FidoRequest) -> String {
+    // Text from the gateway is untrusted: strip control characters.
+    let clean = |t: &str| t.chars().filter(|c| !c.is_control()).collect::<String>();
+    let mut line = format!(
+        "Touch your security key to sign in to {}",
+        clean(&request.rp_id)
+    );
+    if let Some(t) = p
+        .text
+        .as_deref()
+        .filter(|t| !t.is_empty() && *t != "Touch your security key")
+    {
+        line.push_str(&format!(" ({})", clean(t)));
+    }
+    if std::env::var_os(crate::fido::SOFT_TOKEN_ENV).is_some() {
+        line.push_str(" [software token]");
+    }
+    line
 }
 
 /// The line shown while a push approval is pending.

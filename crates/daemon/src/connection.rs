@@ -105,6 +105,8 @@ pub enum Ask {
         text: String,
         /// Push: the number to match.
         number: Option<String>,
+        /// FIDO2: what the security key must sign (the prompt's `fido`).
+        fido: Option<ibex_ipc::FidoRequest>,
         /// How long the prompt stays open.
         timeout: Duration,
         /// Where the answer goes.
@@ -148,7 +150,7 @@ struct Live {
 /// Runs one connection until it ends; the system is restored before it returns.
 pub async fn run(
     params: Params,
-    mut commands: mpsc::Receiver<Command>,
+    commands: &mut mpsc::Receiver<Command>,
     status: watch::Sender<Snapshot>,
     asks: mpsc::Sender<Ask>,
     journal: &mut Journal,
@@ -188,10 +190,10 @@ pub async fn run(
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut closed: Option<String> = None;
     let mut published = Instant::now();
-    // The open prompt's answer, and whether it is a push (answered on another device).
+    // The open prompt's answer, and what kind of answer it expects.
     let mut answer: Option<(
         tokio::sync::oneshot::Receiver<Option<ibex_ipc::SecretString>>,
-        bool,
+        Expect,
     )> = None;
     let result: Result<String, ConnError> = loop {
         // Output of the engine first.
@@ -203,10 +205,14 @@ pub async fn run(
         while let Some(e) = session.poll_event() {
             let e = match e {
                 Event::Prompt(p) => {
-                    let push = p.kind == ibex_ike::eap::PromptKind::Push;
+                    let expect = match p.kind {
+                        ibex_ike::eap::PromptKind::Push => Expect::Ack,
+                        ibex_ike::eap::PromptKind::Fido2 => Expect::Assertion,
+                        _ => Expect::Text,
+                    };
                     let (tx, rx) = tokio::sync::oneshot::channel();
                     if asks.send(ask(p, tx)).await.is_ok() {
-                        answer = Some((rx, push));
+                        answer = Some((rx, expect));
                     }
                     continue;
                 }
@@ -277,19 +283,32 @@ pub async fn run(
         };
         tokio::select! {
             a = answered => {
-                let push = answer.take().is_some_and(|(_, p)| p);
+                let expect = answer.take().map_or(Expect::Text, |(_, e)| e);
                 let now = Instant::now();
-                match (a, push) {
-                    (Some(v), false) => session.answer(
+                match (a, expect) {
+                    (Some(v), Expect::Text) => session.answer(
                         now,
                         ibex_ike::eap::Answer::Secret(ibex_ike::eap::Secret::from_slice(
                             v.expose().as_bytes(),
                         )),
                     ),
-                    (None, false) => session.answer(now, ibex_ike::eap::Answer::Cancel),
+                    (Some(v), Expect::Assertion) => match assertion(&v) {
+                        Ok(a) => session.answer(now, ibex_ike::eap::Answer::Fido(a)),
+                        Err(e) => {
+                            // The prompt is closed already (the manager took
+                            // the answer): end the attempt with the reason.
+                            warn!(error = %e, "unusable answer to the security key prompt");
+                            closed = Some(format!("sign-in cancelled: {e}"));
+                            session.answer(now, ibex_ike::eap::Answer::Cancel);
+                            session.close(now);
+                        }
+                    },
+                    (None, Expect::Text | Expect::Assertion) => {
+                        session.answer(now, ibex_ike::eap::Answer::Cancel)
+                    }
                     // A push is approved on the phone: an acknowledgement changes nothing.
-                    (Some(_), true) => {}
-                    (None, true) => {
+                    (Some(_), Expect::Ack) => {}
+                    (None, Expect::Ack) => {
                         info!("push approval cancelled");
                         closed = Some("sign-in cancelled while waiting for the push approval".into());
                         session.close(now);
@@ -343,6 +362,42 @@ pub async fn run(
     result
 }
 
+/// What the open prompt's answer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// Typed text: a password, code or PIN.
+    Text,
+    /// An acknowledgement only: a push is decided on another device.
+    Ack,
+    /// A FIDO2 assertion as JSON text (`ibex_ipc::FidoAssertion`).
+    Assertion,
+}
+
+/// The engine's assertion from an agent's answer to a `fido2` prompt.
+fn assertion(
+    value: &ibex_ipc::SecretString,
+) -> Result<ibex_ike::eap::FidoAssertion, ibex_ipc::FidoAnswerError> {
+    let a = ibex_ipc::FidoAssertion::from_answer(value)?;
+    Ok(ibex_ike::eap::FidoAssertion {
+        credential_id: a.credential_id,
+        authenticator_data: a.authenticator_data,
+        client_data_json: a.client_data_json,
+        signature: a.signature,
+        user_handle: a.user_handle,
+    })
+}
+
+/// The IPC form of the engine's FIDO2 request.
+fn fido_request(r: ibex_ike::eap::FidoRequest) -> ibex_ipc::FidoRequest {
+    ibex_ipc::FidoRequest {
+        user_verification: ibex_ipc::UserVerification::from_name(&r.user_verification),
+        rp_id: r.rp_id,
+        origin: r.origin,
+        challenge: r.challenge,
+        allow_credentials: r.allow_credentials,
+    }
+}
+
 /// The IPC prompt for an EAP prompt.
 fn ask(
     p: ibex_ike::eap::Prompt,
@@ -366,6 +421,7 @@ fn ask(
         kind,
         text,
         number: p.number.map(|n| format!("{n:02}")),
+        fido: p.fido.map(fido_request),
         timeout: p.timeout.unwrap_or(Duration::from_secs(120)),
         answer,
     }
@@ -435,8 +491,14 @@ async fn on_event(
             snap.gateway = Some(remote);
         }
         Event::KeyLog(line) => keylog.write(&line),
-        Event::Closed(CloseReason::Eap(f)) => *closed = Some(crate::explain::eap_failure(&f)),
-        Event::Closed(reason) => *closed = Some(reason.to_string()),
+        // A reason set earlier in this turn (e.g. an unusable answer that
+        // made us close) is the real one: keep it.
+        Event::Closed(CloseReason::Eap(f)) => {
+            closed.get_or_insert_with(|| crate::explain::eap_failure(&f));
+        }
+        Event::Closed(reason) => {
+            closed.get_or_insert_with(|| reason.to_string());
+        }
         // Handled by the run loop.
         Event::Prompt(_) | Event::PromptClosed => {}
     }
@@ -548,5 +610,53 @@ async fn teardown(live: &mut Live, journal: &mut Journal) {
     live.tun = None;
     if let Err(e) = journal.undo().await {
         warn!(error = %e, "undoing the journal failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fido_prompts_carry_the_request_and_answers_become_assertions() {
+        let mut p = ibex_ike::eap::Prompt::new(
+            ibex_ike::eap::PromptKind::Fido2,
+            ibex_ike::eap::MethodType::EXPERIMENTAL,
+        );
+        p.fido = Some(ibex_ike::eap::FidoRequest {
+            rp_id: "vpn.example.test".into(),
+            origin: "https://vpn.example.test".into(),
+            challenge: vec![7; 32],
+            allow_credentials: vec![vec![1, 2]],
+            user_verification: "required".into(),
+        });
+        let (tx, _rx) = tokio::sync::oneshot::channel();
+        let Ask::Open {
+            kind, text, fido, ..
+        } = ask(p, tx)
+        else {
+            panic!("not a prompt");
+        };
+        assert_eq!(kind, ibex_ipc::PromptKind::Fido2);
+        assert_eq!(text, "Touch your security key");
+        let fido = fido.expect("the request goes to the agents");
+        assert_eq!(fido.rp_id, "vpn.example.test");
+        assert_eq!(fido.challenge, vec![7; 32]);
+        assert_eq!(fido.allow_credentials, vec![vec![1, 2]]);
+        assert_eq!(fido.user_verification, ibex_ipc::UserVerification::Required);
+
+        let answer = ibex_ipc::FidoAssertion {
+            credential_id: vec![1, 2],
+            authenticator_data: vec![3; 37],
+            client_data_json: b"{}".to_vec(),
+            signature: vec![4; 70],
+            user_handle: None,
+        }
+        .to_answer();
+        let a = assertion(&answer).unwrap();
+        assert_eq!(a.credential_id, vec![1, 2]);
+        assert_eq!(a.signature, vec![4; 70]);
+        let e = assertion(&"123456".into()).unwrap_err();
+        assert!(!e.to_string().contains("123456"), "{e}");
     }
 }

@@ -69,7 +69,10 @@ mod tests {
     fn tokens_become_advice() {
         assert!(eap_failure(&rejected("otp-replayed")).contains("already used"));
         let skew = eap_failure(&rejected("otp-skew:-2"));
-        assert!(skew.contains("about 60 s") && skew.contains("in the past"), "{skew}");
+        assert!(
+            skew.contains("about 60 s") && skew.contains("in the past"),
+            "{skew}"
+        );
         assert!(eap_failure(&rejected("locked-out:290")).contains("5 min"));
         assert!(eap_failure(&rejected("push-denied")).contains("denied"));
         assert!(eap_failure(&rejected("something-new")).contains("sign-in failed"));

@@ -44,11 +44,15 @@ pub enum Msg {
         text: String,
         /// Push: the number to match.
         number: Option<String>,
+        /// FIDO2: what the security key must sign.
+        fido: Option<ibex_ipc::FidoRequest>,
         timeout: Duration,
         answer: oneshot::Sender<Option<SecretString>>,
     },
     /// The open prompt is over without an answer from an agent (a push was decided).
     ClosePrompt,
+    /// The connection flow starts its sign-in again, for this reason.
+    Retrying { reason: String },
     /// The connection's state changed.
     Snapshot(Snapshot),
     /// The connection flow ended.
@@ -150,9 +154,14 @@ impl Manager {
                     kind,
                     text,
                     number,
+                    fido,
                     timeout,
                     answer,
-                } => self.ask(kind, text, number, timeout, answer),
+                } => self.ask(kind, text, number, fido, timeout, answer),
+                Msg::Retrying { reason } => {
+                    self.close_prompt(CloseReason::Cancelled);
+                    self.set_state(ConnectionState::Connecting, Some(reason));
+                }
                 Msg::ClosePrompt => {
                     if let Some(p) = self.prompt.take() {
                         self.broadcast(Event::PromptClosed {
@@ -227,6 +236,7 @@ impl Manager {
         kind: PromptKind,
         text: String,
         number: Option<String>,
+        fido: Option<ibex_ipc::FidoRequest>,
         timeout: Duration,
         answer: oneshot::Sender<Option<SecretString>>,
     ) {
@@ -244,6 +254,7 @@ impl Manager {
             number_to_match: number,
             deadline: Some(deadline),
             choices: vec![],
+            fido,
         };
         self.broadcast(Event::Prompt(prompt.clone()));
         self.prompt = Some(PendingPrompt {
@@ -460,7 +471,48 @@ async fn flow_inner(
         tun_name: "ibex0".into(),
         mtu: 1400,
     };
-    let mut journal = Journal::load(&journal_path).map_err(|e| e.to_string())?;
+    let mut commands = commands;
+    let mut retried = false;
+    loop {
+        let (result, prompted) =
+            attempt(params.clone(), &mut commands, manager, &journal_path).await?;
+        match result {
+            Ok(reason) if reason == ibex_ike::CloseReason::LocalClose.to_string() => {
+                return Ok("disconnected".into())
+            }
+            // The gateway gave up on a half-built SA while a person was
+            // answering: start again once, saying why, instead of failing
+            // with a bare timeout.
+            Ok(reason)
+                if reason == ibex_ike::CloseReason::Timeout.to_string() && prompted && !retried =>
+            {
+                retried = true;
+                info!("the gateway stopped waiting during sign-in; starting again");
+                let _ = manager
+                    .send(Msg::Retrying {
+                        reason: "the gateway stopped waiting while you answered; signing in again"
+                            .into(),
+                    })
+                    .await;
+            }
+            Ok(reason) => return Err(reason),
+            Err(e) => {
+                warn!(error = %e, "connection failed");
+                return Err(e.to_string());
+            }
+        }
+    }
+}
+
+/// One sign-in attempt and, if it succeeds, the connection until it ends.
+/// Also says whether a person was prompted during it.
+async fn attempt(
+    params: Params,
+    commands: &mut mpsc::Receiver<Command>,
+    manager: &mpsc::Sender<Msg>,
+    journal_path: &std::path::Path,
+) -> Result<(Result<String, connection::ConnError>, bool), String> {
+    let mut journal = Journal::load(journal_path).map_err(|e| e.to_string())?;
     let (status_tx, mut status_rx) = watch::channel(Snapshot::default());
     let forward = {
         let manager = manager.clone();
@@ -473,9 +525,11 @@ async fn flow_inner(
             }
         })
     };
+    let prompted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (ask_tx, mut ask_rx) = mpsc::channel::<connection::Ask>(4);
     let asks = {
         let manager = manager.clone();
+        let prompted = prompted.clone();
         tokio::spawn(async move {
             while let Some(a) = ask_rx.recv().await {
                 let msg = match a {
@@ -483,15 +537,23 @@ async fn flow_inner(
                         kind,
                         text,
                         number,
+                        fido,
                         timeout,
                         answer,
-                    } => Msg::Ask {
-                        kind,
-                        text,
-                        number,
-                        timeout,
-                        answer,
-                    },
+                    } => {
+                        // A push nobody approved is no reason to push again.
+                        if kind != PromptKind::Push {
+                            prompted.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Msg::Ask {
+                            kind,
+                            text,
+                            number,
+                            fido,
+                            timeout,
+                            answer,
+                        }
+                    }
                     connection::Ask::Close => Msg::ClosePrompt,
                 };
                 if manager.send(msg).await.is_err() {
@@ -503,16 +565,7 @@ async fn flow_inner(
     let result = connection::run(params, commands, status_tx, ask_tx, &mut journal).await;
     forward.abort();
     asks.abort();
-    match result {
-        Ok(reason) if reason == ibex_ike::CloseReason::LocalClose.to_string() => {
-            Ok("disconnected".into())
-        }
-        Ok(reason) => Err(reason),
-        Err(e) => {
-            warn!(error = %e, "connection failed");
-            Err(e.to_string())
-        }
-    }
+    Ok((result, prompted.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
 /// Asks for the pre-shared key and builds the engine configuration with it.
@@ -530,6 +583,7 @@ async fn ask_psk(
             kind: PromptKind::Psk,
             text,
             number: None,
+            fido: None,
             timeout: PROMPT_TIMEOUT,
             answer: tx,
         })

@@ -1,6 +1,7 @@
 //! How a `connect` request signs in: the pre-shared key is asked for with a
-//! prompt, a certificate and its key arrive with the request. The daemon
-//! never reads the user's files: the agent reads them as the user.
+//! prompt, a certificate and its key arrive with the request (for a
+//! certificate profile, or for the EAP-TLS round of an EAP profile). The
+//! daemon never reads the user's files: the agent reads them as the user.
 
 use ibex_ike::crypto::Secret;
 use ibex_ipc::{ConnectCredential, ErrorCode};
@@ -17,10 +18,11 @@ pub enum SignIn {
 /// Why a `connect` request cannot sign in; answered as an `error` response.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    /// A psk profile with a certificate attached.
-    #[error("profile '{0}' signs in with a pre-shared key; the agent must not send a certificate with it")]
+    /// A profile that needs no certificate, with one attached.
+    #[error("profile '{0}' needs no client certificate; the agent must not send one with it")]
     UnexpectedCredential(String),
-    /// A certificate profile without the certificate and key.
+    /// A certificate profile, or an EAP profile with an EAP-TLS round,
+    /// without the certificate and key.
     #[error("profile '{0}' signs in with a certificate: the agent must send the certificate and its private key with the connect request (ibexd never reads your files); update the agent")]
     MissingCredential(String),
     /// The certificate, key or CA does not load.
@@ -66,15 +68,26 @@ pub fn sign_in(
                     source,
                 })
         }
-        // EAP asks for every secret during the conversation.
-        (Auth::Eap { .. }, Some(_)) => Err(SignInError::UnexpectedCredential(name())),
-        (Auth::Eap { .. }, None) => profile
-            .to_ike_config(Credential::Eap)
-            .map(|config| SignIn::Ready(Box::new(config)))
-            .map_err(|source| SignInError::Config {
-                profile: name(),
-                source,
-            }),
+        // EAP asks for every secret during the conversation, except the
+        // certificate of an EAP-TLS round, which comes with the request.
+        (Auth::Eap { .. }, credential) => {
+            let credential = match (profile.auth.has_tls_round(), credential) {
+                (false, Some(_)) => return Err(SignInError::UnexpectedCredential(name())),
+                (false, None) => Credential::Eap,
+                (true, None) => return Err(SignInError::MissingCredential(name())),
+                (true, Some(c)) => Credential::EapTls {
+                    chain_pem: c.certificate_pem.into_bytes(),
+                    key_pem: Secret::from_slice(c.key_pem.expose().as_bytes()),
+                },
+            };
+            profile
+                .to_ike_config(credential)
+                .map(|config| SignIn::Ready(Box::new(config)))
+                .map_err(|source| SignInError::Config {
+                    profile: name(),
+                    source,
+                })
+        }
     }
 }
 
@@ -133,6 +146,40 @@ mod tests {
             _ => panic!("an EAP profile needs nothing up front"),
         }
         assert!(sign_in(&eap, Some(cred())).is_err());
+        // An EAP-TLS round: the certificate comes with the request.
+        let tls = profile(
+            r#"{"method": "eap", "rounds": [{"method": "tls", "certificate": "~/c.pem", "key": "~/k.pem"}, {"method": "gtc"}]}"#,
+            &cert,
+        );
+        let e = sign_in(&tls, None).err().unwrap();
+        assert!(e.to_string().contains("never reads your files"), "{e}");
+        match sign_in(&tls, Some(cred())) {
+            Ok(SignIn::Ready(c)) => {
+                let ibex_ike::LocalAuth::Eap(first) = &c.local_auth else {
+                    panic!("not EAP");
+                };
+                let tls = first.tls.as_ref().expect("EAP-TLS settings");
+                assert_eq!(tls.server_name.as_deref(), Some("gw.ibex.test"));
+                assert_eq!(tls.ca_certs.len(), 1);
+            }
+            Ok(_) => panic!("nothing to ask for"),
+            Err(e) => panic!("{e}"),
+        }
+        // Its key must match, and is not shown when it does not.
+        let (_, other_key) = pair();
+        let body: String = other_key.lines().nth(1).unwrap().to_string();
+        let e = sign_in(
+            &tls,
+            Some(ConnectCredential {
+                certificate_pem: cert.clone(),
+                key_pem: other_key.as_str().into(),
+            }),
+        )
+        .err()
+        .unwrap();
+        let text = format!("{e} {e:?}");
+        assert!(text.contains("EAP-TLS round"), "{text}");
+        assert!(!text.contains(&body), "{text}");
     }
 
     #[test]

@@ -175,6 +175,11 @@ pub struct ResponderConfig {
     /// The gateway's EAP-TLS credential and client CAs, for users with
     /// EAP-TLS rounds.
     pub eap_tls: Option<std::sync::Arc<ibex_eap::TlsServerConfig>>,
+    /// Leave out the gateway's own AUTH when the peer offers EAP-only and
+    /// every method of its first round is safe (EAP-TLS; RFC 5998). Off by
+    /// default: clients that insist on a gateway signature (strongSwan's
+    /// `remote { auth = pubkey }`) look the same on the wire.
+    pub eap_only: bool,
 }
 
 impl std::fmt::Debug for ResponderConfig {
@@ -188,6 +193,7 @@ impl std::fmt::Debug for ResponderConfig {
             .field("eap_directory", &self.eap_directory.is_some())
             .field("eap_step_timeout", &self.eap_step_timeout)
             .field("eap_tls", &self.eap_tls.is_some())
+            .field("eap_only", &self.eap_only)
             .finish()
     }
 }

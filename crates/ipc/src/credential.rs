@@ -9,7 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secret::SecretString;
 
 /// The client certificate chain and its private key, for a profile with
-/// `auth.method = "certificate"`.
+/// `auth.method = "certificate"` (its `auth.certificate` and `auth.key`),
+/// or with `auth.method = "eap"` and an EAP-TLS round (that round's
+/// `certificate` and `key`). A profile has at most one of them.
 ///
 /// The daemon never reads the user's files or keyring: the agent reads
 /// them with the user's own rights and sends their content here. On the

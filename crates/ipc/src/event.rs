@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fido::FidoRequest;
 use crate::request::PromptId;
 use crate::response::Counters;
 
@@ -86,6 +87,11 @@ pub struct Prompt {
     /// When not empty, the answer must be one of these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
+    /// For `fido2` prompts: what the security key must sign. The answer is
+    /// the key's assertion as JSON text ([`crate::FidoAssertion::to_answer`]).
+    /// Left out for other kinds (and by daemons that predate it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fido: Option<FidoRequest>,
 }
 
 /// What a prompt asks for; the agent picks the input widget by it.
@@ -101,7 +107,8 @@ pub enum PromptKind {
     /// Approve a push notification on a phone; answer with an empty value
     /// once approved, or let the daemon close it.
     Push,
-    /// Touch a FIDO2 security key.
+    /// Touch a FIDO2 security key: the prompt's `fido` says what the key
+    /// must sign, and the answer is its assertion (JSON text).
     Fido2,
     /// A PIN (smart card, security key).
     Pin,

@@ -9,7 +9,9 @@
 //! `answer` requests, as [`SecretString`]s that are redacted in `Debug` and
 //! wiped from memory when dropped; the private key of a certificate
 //! profile travels in `connect` as a [`ConnectCredential`], redacted the
-//! same way.
+//! same way. A `fido2` prompt carries the WebAuthn request in
+//! [`Prompt::fido`] ([`FidoRequest`]); its answer is a [`FidoAssertion`] as
+//! JSON text.
 //!
 //! This crate has no policy: the daemon and the agents decide what to do
 //! with the messages.
@@ -21,6 +23,7 @@ mod client;
 mod credential;
 mod error;
 mod event;
+mod fido;
 mod framing;
 mod message;
 mod request;
@@ -32,6 +35,10 @@ pub use client::{Client, Events};
 pub use credential::ConnectCredential;
 pub use error::{DecodeError, DecodeErrorKind, IpcError};
 pub use event::{CloseReason, ConnectionState, Event, LogLevel, Prompt, PromptKind};
+pub use fido::{
+    FidoAnswerError, FidoAssertion, FidoRequest, UserVerification, MAX_ASSERTION_FIELD_LEN,
+    MAX_CREDENTIAL_ID_LEN,
+};
 pub use framing::{read_message, write_message, MAX_LINE_LEN};
 pub use message::{ClientMessage, Message, ServerMessage};
 pub use request::{PromptId, Request, RequestId};

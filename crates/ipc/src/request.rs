@@ -26,17 +26,19 @@ pub enum Request {
         version: String,
     },
     /// Brings up the tunnel described by `profile`. The profile is
-    /// validated when the request is decoded. For a certificate profile
-    /// the agent sends the certificate and key it read as the user in
-    /// `credential` (the daemon never reads user files); every other
-    /// secret is asked for with `prompt` events.
+    /// validated when the request is decoded. For a certificate profile,
+    /// or an EAP profile with an EAP-TLS round, the agent sends the
+    /// certificate and key it read as the user in `credential` (the daemon
+    /// never reads user files); every other secret is asked for with
+    /// `prompt` events.
     Connect {
         /// The whole validated profile.
         #[serde(deserialize_with = "validated_profile")]
         profile: Box<Profile>,
         /// The client certificate and private key, for
-        /// `auth.method = "certificate"`; absent otherwise (and left out of
-        /// the line, so older daemons and agents still understand it).
+        /// `auth.method = "certificate"` or an EAP-TLS round; absent
+        /// otherwise (and left out of the line, so older daemons and agents
+        /// still understand it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         credential: Option<ConnectCredential>,
     },
@@ -52,7 +54,9 @@ pub enum Request {
         /// The prompt answered.
         prompt_id: PromptId,
         /// The answer: a password, key, code or PIN, or one of the prompt's
-        /// `choices`. Empty for prompts that need only an acknowledgement.
+        /// `choices`; for a `fido2` prompt the security key's assertion as
+        /// JSON text ([`crate::FidoAssertion::to_answer`]). Empty for
+        /// prompts that need only an acknowledgement.
         value: SecretString,
     },
     /// Gives up on a prompt (the user pressed Cancel); the attempt that

@@ -11,7 +11,12 @@ use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{Config, Identity, LocalAuth, PeerAuth};
 
-use crate::model::{Auth, EapRound, Profile, Routes};
+use ibex_ike::eap::{PeerConfig, TlsClientConfig};
+use rustls_pki_types::pem::PemObject as _;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use zeroize::Zeroize as _;
+
+use crate::model::{Auth, EapMethod, EapRound, Profile, Routes};
 use crate::path::JsonPath;
 use crate::validate::{error, Problem, ValidationError};
 
@@ -33,6 +38,15 @@ pub enum Credential {
     /// Nothing up front, for `auth.method = "eap"`: every secret is asked
     /// for during the EAP conversation.
     Eap,
+    /// For `auth.method = "eap"` with a `tls` round: that round's
+    /// certificate chain and key (every other secret is asked for during
+    /// the EAP conversation).
+    EapTls {
+        /// PEM certificates, leaf first.
+        chain_pem: Vec<u8>,
+        /// Unencrypted PKCS#8 PEM private key.
+        key_pem: Secret,
+    },
 }
 
 impl fmt::Debug for Credential {
@@ -45,6 +59,11 @@ impl fmt::Debug for Credential {
                 .field("key_pem", key_pem)
                 .finish(),
             Credential::Eap => f.write_str("Eap"),
+            Credential::EapTls { chain_pem, key_pem } => f
+                .debug_struct("EapTls")
+                .field("chain_pem_len", &chain_pem.len())
+                .field("key_pem", key_pem)
+                .finish(),
         }
     }
 }
@@ -55,6 +74,7 @@ impl Credential {
             Credential::Psk(_) => "a pre-shared key",
             Credential::Certificate { .. } => "a certificate",
             Credential::Eap => "no credential (EAP)",
+            Credential::EapTls { .. } => "a certificate for an EAP-TLS round",
         }
     }
 }
@@ -88,6 +108,12 @@ pub enum ConfigError {
     /// The CA certificate cannot be loaded.
     #[error("ca_certificate: {0}")]
     CaCertificate(#[source] AuthError),
+    /// The profile has an EAP-TLS round but no certificate came for it.
+    #[error("profile '{0}' has an EAP-TLS round: the agent must supply the round's certificate and private key")]
+    MissingTlsCredential(String),
+    /// The EAP-TLS round's certificate, key or trust cannot be used.
+    #[error("EAP-TLS round: {0}")]
+    Tls(String),
 }
 
 impl Profile {
@@ -106,6 +132,8 @@ impl Profile {
             method: self.auth.method_name(),
             supplied: c.kind(),
         };
+        // The EAP-TLS round's settings, when the profile has one.
+        let mut tls = None;
         let (local_auth, psk) = match (&self.auth, credential) {
             (Auth::Psk {}, Credential::Psk(key)) => {
                 if key.is_empty() {
@@ -116,10 +144,16 @@ impl Profile {
             (Auth::Certificate { .. }, Credential::Certificate { chain_pem, key_pem }) => {
                 let cred = CertCredential::from_pem(&chain_pem, key_pem.expose())
                     .map_err(ConfigError::Certificate)?;
+                if self.auth.has_tls_round() {
+                    tls = Some(self.tls_config(&chain_pem, &key_pem)?);
+                }
                 (LocalAuth::Certificate(cred), None)
             }
+            (Auth::Eap { .. }, Credential::Eap) if self.auth.has_tls_round() => {
+                return Err(ConfigError::MissingTlsCredential(self.name.clone()))
+            }
             (Auth::Eap { rounds, .. }, Credential::Eap) => match rounds.first() {
-                Some(r) => (LocalAuth::Eap(self.eap_peer(r)), None),
+                Some(r) => (LocalAuth::Eap(self.eap_peer(r, None)), None),
                 None => {
                     return Err(invalid(
                         "auth",
@@ -129,6 +163,22 @@ impl Profile {
                     ))
                 }
             },
+            (Auth::Eap { rounds, .. }, Credential::EapTls { chain_pem, key_pem })
+                if self.auth.has_tls_round() =>
+            {
+                tls = Some(self.tls_config(&chain_pem, &key_pem)?);
+                match rounds.first() {
+                    Some(r) => (LocalAuth::Eap(self.eap_peer(r, tls.as_ref())), None),
+                    None => {
+                        return Err(invalid(
+                            "auth",
+                            Problem::Empty {
+                                hint: "list at least one round",
+                            },
+                        ))
+                    }
+                }
+            }
             (_, c) => return Err(wrong(&c)),
         };
         let local_id = match (&self.local_id, &local_auth) {
@@ -168,14 +218,14 @@ impl Profile {
                 config.extra_auth = rounds
                     .iter()
                     .skip(1)
-                    .map(|r| LocalAuth::Eap(self.eap_peer(r)))
+                    .map(|r| LocalAuth::Eap(self.eap_peer(r, tls.as_ref())))
                     .collect();
                 config.eap_only = *eap_only;
             }
             Auth::Certificate { eap_rounds, .. } => {
                 config.extra_auth = eap_rounds
                     .iter()
-                    .map(|r| LocalAuth::Eap(self.eap_peer(r)))
+                    .map(|r| LocalAuth::Eap(self.eap_peer(r, tls.as_ref())))
                     .collect();
             }
             Auth::Psk {} => {}
@@ -210,16 +260,61 @@ impl Profile {
 }
 
 impl Profile {
-    /// The EAP peer settings of one round: its identity (default `local_id`).
-    fn eap_peer(&self, round: &EapRound) -> ibex_ike::eap::PeerConfig {
-        ibex_ike::eap::PeerConfig {
+    /// The EAP peer settings of one round: its identity (default
+    /// `local_id`), and for the `tls` round the EAP-TLS settings.
+    fn eap_peer(&self, round: &EapRound, tls: Option<&TlsClientConfig>) -> PeerConfig {
+        PeerConfig {
             identity: round
                 .identity
                 .clone()
                 .or_else(|| self.local_id.clone())
                 .unwrap_or_default(),
+            tls: tls.filter(|_| round.method == EapMethod::Tls).cloned(),
             ..Default::default()
         }
+    }
+
+    /// The EAP-TLS settings: the client certificate chain and key the agent
+    /// read, the profile's CA for the gateway's certificate, and `remote_id`
+    /// as the name it must carry. Checked here, so that a key that does
+    /// not match is refused before anything starts.
+    fn tls_config(
+        &self,
+        chain_pem: &[u8],
+        key_pem: &Secret,
+    ) -> Result<TlsClientConfig, ConfigError> {
+        // Loading it as an IKE credential checks chain and key with the
+        // same clear messages (PKCS#1 and SEC1 keys, mismatches).
+        let cred = CertCredential::from_pem(chain_pem, key_pem.expose())
+            .map_err(|e| ConfigError::Tls(format!("client certificate: {e}")))?;
+        let mut der = PrivateKeyDer::from_pem_slice(key_pem.expose())
+            .map_err(|e| ConfigError::Tls(format!("private key: {e}")))?;
+        let key = match &der {
+            PrivateKeyDer::Pkcs8(k) => Ok(ibex_ike::eap::Secret::from_slice(k.secret_pkcs8_der())),
+            _ => Err(ConfigError::Tls("the private key is not PKCS#8".into())),
+        };
+        der.zeroize();
+        let ca_pem = self.ca_certificate.as_deref().unwrap_or_default();
+        let ca_certs = CertificateDer::pem_slice_iter(ca_pem.as_bytes())
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError::Tls(format!("ca_certificate: {e}")))?;
+        let config = TlsClientConfig {
+            cert_chain: cred.chain().to_vec(),
+            key: key?,
+            ca_certs,
+            server_name: Some(
+                self.remote_id
+                    .strip_prefix('@')
+                    .unwrap_or(&self.remote_id)
+                    .to_string(),
+            ),
+            ..Default::default()
+        };
+        config
+            .check()
+            .map_err(|e| ConfigError::Tls(e.to_string()))?;
+        Ok(config)
     }
 }
 

@@ -9,7 +9,9 @@ pub(crate) use problem::error;
 pub use problem::{Problem, ValidationError};
 use serde::{Deserialize, Deserializer};
 
-use crate::model::{Auth, CertificateSource, Profile, Routes, PROFILE_VERSION};
+use crate::model::{
+    Auth, CertificateSource, EapMethod, EapRound, Profile, Routes, PROFILE_VERSION,
+};
 use crate::path::JsonPath;
 use checks::{check_domain, check_host, check_identity, check_key_path, check_prefix, check_text};
 
@@ -151,25 +153,8 @@ impl Profile {
                         },
                     ));
                 }
-                for (i, r) in eap_rounds.iter().enumerate() {
-                    if let Some(id) = &r.identity {
-                        check_identity(&rp.index(i).key("identity"), id)?;
-                    }
-                }
-                let cert_path = path.key("certificate");
-                if certificate.trim().is_empty() {
-                    return Err(error(
-                        cert_path,
-                        None,
-                        Problem::Empty {
-                            hint: "give the path of your certificate's PEM file, or its PEM text",
-                        },
-                    ));
-                }
-                match CertificateSource::of(certificate) {
-                    CertificateSource::Pem(pem) => checks::check_certificate_pem(&cert_path, pem)?,
-                    CertificateSource::Path(_) => check_key_path(&cert_path, certificate)?,
-                }
+                self.validate_rounds(&rp, eap_rounds, false)?;
+                check_certificate(&path.key("certificate"), certificate)?;
                 check_key_path(&path.key("key"), key)
             }
             Auth::Eap { rounds, .. } => {
@@ -195,14 +180,88 @@ impl Profile {
                         },
                     ));
                 }
-                for (i, r) in rounds.iter().enumerate() {
-                    if let Some(id) = &r.identity {
-                        check_identity(&rp.index(i).key("identity"), id)?;
-                    }
-                }
-                Ok(())
+                self.validate_rounds(&rp, rounds, true)
             }
         }
+    }
+
+    /// The rounds at `rp`: identities, and the certificate and key of a
+    /// `tls` round (its own in an `eap` profile, `own_certificate`; the
+    /// certificate round's in a `certificate` profile). At most one `tls`
+    /// round, and then `remote_id` must be a name TLS can check.
+    fn validate_rounds(&self, rp: &JsonPath, rounds: &[EapRound], own_certificate: bool) -> Check {
+        let mut tls_seen = false;
+        for (i, r) in rounds.iter().enumerate() {
+            let at = rp.index(i);
+            if let Some(id) = &r.identity {
+                check_identity(&at.key("identity"), id)?;
+            }
+            let tls = r.method == EapMethod::Tls;
+            let misplaced = if !tls {
+                Some("only a tls round takes a certificate and key; remove it")
+            } else if !own_certificate {
+                Some("after a certificate round, the tls round uses auth.certificate and auth.key; remove it")
+            } else {
+                None
+            };
+            for (field, value) in [("certificate", &r.certificate), ("key", &r.key)] {
+                if let (Some(reason), Some(_)) = (misplaced, value) {
+                    return Err(error(
+                        at.key(field),
+                        None,
+                        Problem::Malformed {
+                            reason: reason.into(),
+                        },
+                    ));
+                }
+            }
+            if !tls {
+                continue;
+            }
+            if tls_seen {
+                return Err(error(
+                    at.key("method"),
+                    None,
+                    Problem::Malformed {
+                        reason: "a profile may have one tls round only".into(),
+                    },
+                ));
+            }
+            tls_seen = true;
+            if own_certificate {
+                let required = |field: &'static str, what: &str| {
+                    error(
+                        at.key(field),
+                        None,
+                        Problem::Required {
+                            hint: format!("a tls round needs {what}"),
+                        },
+                    )
+                };
+                let certificate = r.certificate.as_deref().ok_or_else(|| {
+                    required(
+                        "certificate",
+                        "your certificate: the path of its PEM file, or its PEM text",
+                    )
+                })?;
+                let key = r.key.as_deref().ok_or_else(|| {
+                    required("key", "the path of your certificate's private key file")
+                })?;
+                check_certificate(&at.key("certificate"), certificate)?;
+                check_key_path(&at.key("key"), key)?;
+            }
+            let name = self.remote_id.strip_prefix('@').unwrap_or(&self.remote_id);
+            if !checks::is_tls_server_name(name) {
+                return Err(error(
+                    JsonPath::root().key("remote_id"),
+                    Some(&self.remote_id),
+                    Problem::Malformed {
+                        reason: "is not a DNS name or IP address, but the tls round checks the gateway's TLS certificate for this name; use the gateway's DNS name".into(),
+                    },
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate_ca(&self, root: &JsonPath) -> Check {
@@ -233,6 +292,23 @@ impl Profile {
                     },
                 )
             })
+    }
+}
+
+/// A certificate field: PEM text with a certificate, or a file path.
+fn check_certificate(path: &JsonPath, certificate: &str) -> Check {
+    if certificate.trim().is_empty() {
+        return Err(error(
+            path.clone(),
+            None,
+            Problem::Empty {
+                hint: "give the path of your certificate's PEM file, or its PEM text",
+            },
+        ));
+    }
+    match CertificateSource::of(certificate) {
+        CertificateSource::Pem(pem) => checks::check_certificate_pem(path, pem),
+        CertificateSource::Path(_) => check_key_path(path, certificate),
     }
 }
 

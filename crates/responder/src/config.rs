@@ -96,7 +96,8 @@ pub struct User {
     pub eap: Option<UserMfa>,
     /// EAP rounds after the `psk`/`ca` round, or alone without one: each
     /// round is a list of methods run in one EAP conversation, from
-    /// `mschapv2`, `password`, `otp`, `push`, `fido2`.
+    /// `mschapv2`, `password`, `otp`, `push`, `fido2`, `tls` (EAP-TLS, with
+    /// the top-level `eap_tls`).
     #[serde(default)]
     pub rounds: Vec<Vec<String>>,
 }
@@ -166,6 +167,26 @@ pub struct FileConfig {
     /// Second-factor settings: push approval page, lockout, FIDO2 relying party.
     #[serde(default)]
     pub mfa: MfaSettings,
+    /// The gateway's EAP-TLS credential and the CA of the users'
+    /// certificates; needed by users with `tls` in their `rounds`.
+    #[serde(default)]
+    pub eap_tls: Option<EapTlsSettings>,
+}
+
+/// The top-level `"eap_tls"` object:
+/// `{"certificate": "gw.pem", "key": "gw.pk8.pem", "client_ca": "users-ca.pem"}`
+/// (PEM files; paths as given, like `auth`'s).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EapTlsSettings {
+    /// PEM file with the certificate chain the gateway presents in
+    /// EAP-TLS, leaf first (usually its IKE certificate).
+    pub certificate: PathBuf,
+    /// PEM file with its unencrypted PKCS#8 private key.
+    pub key: PathBuf,
+    /// PEM file with the CA certificate(s) users' certificates must chain
+    /// to; a certificate must also name the user (SAN or CN = the IKE identity).
+    pub client_ca: PathBuf,
 }
 
 fn default_ike() -> Vec<String> {
@@ -269,11 +290,20 @@ impl FileConfig {
         let mut peers = Vec::new();
         let mut eap_users = Vec::new();
         let mut needs_cert = false;
+        // The first user round naming EAP-TLS, for the error without eap_tls.
+        let mut tls_user: Option<String> = None;
+        // Whether any user signs in with EAP at all (the EAP server needs
+        // the directory even for EAP-TLS alone: lockouts, failures).
+        let mut any_eap = false;
         let base_dir = path.parent().unwrap_or(Path::new("."));
         for (i, u) in self.users.into_iter().enumerate() {
             let field = format!("users[{i}]");
             let mut rounds = Vec::new();
+            any_eap |= !u.rounds.is_empty();
             for (r, methods) in u.rounds.iter().enumerate() {
+                if tls_user.is_none() && methods.iter().any(|m| m == "tls") {
+                    tls_user = Some(format!("{field}.rounds[{r}]"));
+                }
                 if methods.is_empty() {
                     return Err(invalid(
                         &format!("{field}.rounds[{r}]"),
@@ -286,7 +316,7 @@ impl FileConfig {
                         server_method(m).ok_or_else(|| {
                             invalid(
                                 &format!("{field}.rounds[{r}]"),
-                                format!("unknown EAP method '{m}'; use mschapv2, password, otp, push or fido2"),
+                                format!("unknown EAP method '{m}'; use mschapv2, password, otp, push, fido2 or tls"),
                             )
                         })
                     })
@@ -304,6 +334,8 @@ impl FileConfig {
                             .into(),
                     ))
                 }
+                // EAP-TLS checks a certificate: no "eap" credentials needed.
+                (None, false) if u.rounds.iter().flatten().all(|m| m == "tls") => {}
                 (None, false) => {
                     return Err(invalid(
                         &field,
@@ -350,7 +382,17 @@ impl FileConfig {
                 "users who sign in with EAP alone need the gateway to authenticate with a certificate".into(),
             ));
         }
-        let directory = if eap_users.is_empty() {
+        let eap_tls = match (&self.eap_tls, tls_user) {
+            (Some(t), _) => Some(Arc::new(t.load(&invalid)?)),
+            (None, Some(round)) => {
+                return Err(invalid(
+                    &round,
+                    "EAP-TLS needs the top-level \"eap_tls\" object: the gateway's TLS certificate and key and the CA of the users' certificates".into(),
+                ))
+            }
+            (None, None) => None,
+        };
+        let directory = if eap_users.is_empty() && !any_eap {
             None
         } else {
             Some(Arc::new(
@@ -443,7 +485,8 @@ impl FileConfig {
                     .clone()
                     .map(|d| d as Arc<dyn ibex_ike::eap::Directory>),
                 eap_step_timeout: step_timeout,
-                eap_tls: None,
+                eap_tls,
+                eap_only: false,
             },
             listen: self.listen,
             pool,
@@ -451,6 +494,80 @@ impl FileConfig {
             directory,
             push_api: self.mfa.push_api,
         })
+    }
+}
+
+impl EapTlsSettings {
+    /// Reads and checks the files; errors name `eap_tls.<field>`.
+    fn load(
+        &self,
+        invalid: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<ibex_ike::eap::TlsServerConfig, ConfigError> {
+        use rustls_pki_types::pem::PemObject as _;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        use zeroize::Zeroize as _;
+
+        let read = |field: &str, p: &Path| {
+            std::fs::read(p)
+                .map_err(|e| invalid(field, format!("cannot read {}: {e}", p.display())))
+        };
+        let certs = |field: &str, p: &Path| -> Result<Vec<Vec<u8>>, ConfigError> {
+            let list = CertificateDer::pem_slice_iter(&read(field, p)?)
+                .map(|c| c.map(|c| c.to_vec()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| invalid(field, format!("{}: {e}", p.display())))?;
+            if list.is_empty() {
+                return Err(invalid(
+                    field,
+                    format!("{} holds no PEM CERTIFICATE block", p.display()),
+                ));
+            }
+            Ok(list)
+        };
+        let cert_chain = certs("eap_tls.certificate", &self.certificate)?;
+        let client_cas = certs("eap_tls.client_ca", &self.client_ca)?;
+        let mut pem = read("eap_tls.key", &self.key)?;
+        let parsed = PrivateKeyDer::from_pem_slice(&pem);
+        pem.zeroize();
+        let key = match parsed {
+            Ok(mut der @ PrivateKeyDer::Pkcs8(_)) => {
+                let key = ibex_ike::eap::Secret::from_slice(der.secret_der());
+                der.zeroize();
+                key
+            }
+            Ok(mut other) => {
+                other.zeroize();
+                return Err(invalid(
+                    "eap_tls.key",
+                    format!(
+                        "{} is not a PKCS#8 key (BEGIN PRIVATE KEY); convert it with `openssl pkcs8 -topk8 -nocrypt`",
+                        self.key.display()
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err(invalid(
+                    "eap_tls.key",
+                    format!("{}: no usable private key ({e})", self.key.display()),
+                ))
+            }
+        };
+        let config = ibex_ike::eap::TlsServerConfig {
+            cert_chain,
+            key,
+            client_cas,
+            ..Default::default()
+        };
+        config.check().map_err(|e| {
+            use ibex_ike::eap::TlsConfigError as E;
+            let field = match e {
+                E::Ca { .. } | E::NoCa => "eap_tls.client_ca",
+                E::Key(_) | E::KeyMismatch => "eap_tls.key",
+                _ => "eap_tls.certificate",
+            };
+            invalid(field, e.to_string())
+        })?;
+        Ok(config)
     }
 }
 
@@ -462,6 +579,133 @@ fn server_method(name: &str) -> Option<ServerMethod> {
         "otp" => ServerMethod::GtcOtp,
         "push" => ServerMethod::Push,
         "fido2" => ServerMethod::Fido2,
+        "tls" => ServerMethod::Tls,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod eap_tls_tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ike/src/auth/testdata/");
+
+    fn file(name: &str) -> String {
+        format!("{TESTDATA}{name}")
+    }
+
+    /// A gateway with certificate authentication and an EAP-TLS user;
+    /// `eap_tls` is the top-level object's JSON (or empty for none).
+    fn config(eap_tls: &str) -> tempfile::NamedTempFile {
+        let eap_tls = if eap_tls.is_empty() {
+            String::new()
+        } else {
+            format!(",\n  \"eap_tls\": {eap_tls}")
+        };
+        let text = format!(
+            r#"{{
+  "version": 1, "listen": "192.0.2.1", "id": "gw.ibex.test",
+  "auth": {{"certificate": "{cert}", "key": "{key}"}},
+  "users": [{{"id": "client.ibex.test", "rounds": [["tls"]]}}],
+  "pool": "10.99.10.0/24", "subnets": ["10.99.0.0/24"]{eap_tls}
+}}"#,
+            cert = file("rsa-leaf.pem"),
+            key = file("rsa-leaf.key.pem"),
+        );
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn settings(certificate: &str, key: &str, client_ca: &str) -> String {
+        serde_json::json!({"certificate": certificate, "key": key, "client_ca": client_ca})
+            .to_string()
+    }
+
+    fn invalid_field(f: &tempfile::NamedTempFile) -> (String, String) {
+        match FileConfig::load(f.path()) {
+            Err(ConfigError::Invalid { field, message, .. }) => (field, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn eap_tls_users_get_the_gateway_tls_settings() {
+        let good = settings(
+            &file("rsa-leaf.pem"),
+            &file("rsa-leaf.key.pem"),
+            &file("rsa-ca.pem"),
+        );
+        let c = FileConfig::load(config(&good).path()).unwrap();
+        let tls = c.ike.eap_tls.as_ref().expect("eap_tls is filled");
+        assert_eq!((tls.cert_chain.len(), tls.client_cas.len()), (1, 1));
+        assert!(c.ike.eap_directory.is_some(), "the EAP server needs one");
+        assert!(matches!(
+            &c.ike.peers[0].auth,
+            PeerAuth::Eap(m) if m == &[ServerMethod::Tls]
+        ));
+        assert!(!format!("{c:?}").contains("PRIVATE"), "no key in Debug");
+    }
+
+    #[test]
+    fn eap_tls_errors_name_the_field() {
+        let (field, message) = invalid_field(&config(""));
+        assert_eq!(field, "users[0].rounds[0]");
+        assert!(message.contains("\"eap_tls\""), "{message}");
+
+        let cases = [
+            (
+                settings(
+                    "/nonexistent.pem",
+                    &file("rsa-leaf.key.pem"),
+                    &file("rsa-ca.pem"),
+                ),
+                "eap_tls.certificate",
+                "cannot read",
+            ),
+            (
+                settings(
+                    &file("rsa-leaf.pem"),
+                    &file("rsa-ca.pem"),
+                    &file("rsa-ca.pem"),
+                ),
+                "eap_tls.key",
+                "no usable private key",
+            ),
+            (
+                settings(
+                    &file("rsa-leaf.pem"),
+                    &file("rsa-leaf.key.pem"),
+                    &file("rsa-leaf.key.pem"),
+                ),
+                "eap_tls.client_ca",
+                "no PEM CERTIFICATE",
+            ),
+            (
+                settings(
+                    &file("rsa-ca.pem"),
+                    &file("rsa-leaf.key.pem"),
+                    &file("rsa-ca.pem"),
+                ),
+                "eap_tls.key",
+                "does not match",
+            ),
+        ];
+        for (json, want_field, want_message) in cases {
+            let (field, message) = invalid_field(&config(&json));
+            assert_eq!(field, want_field, "{json}: {message}");
+            assert!(message.contains(want_message), "{json}: {message}");
+            assert!(!message.contains("PRIVATE KEY-----"), "{message}");
+        }
+        // Unknown fields are refused with their position.
+        let f = config(&settings("a", "b", "c").replace("\"key\"", "\"keyfile\""));
+        match FileConfig::load(f.path()) {
+            Err(ConfigError::Syntax { message, .. }) => {
+                assert!(message.contains("keyfile"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

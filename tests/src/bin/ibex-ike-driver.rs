@@ -5,9 +5,11 @@
 //! tables to DIR/ikev2_decryption_table and DIR/esp_sa.
 //!
 //! EAP: an initiator with `"eap"` signs in with EAP and answers the session's
-//! prompts from its list of answers; a responder with `"eap_server"` checks
+//! prompts from its list of answers (with `"eap": {"tls": ..}` it also has an
+//! EAP-TLS client certificate); a responder with `"eap_server"` checks
 //! its peer's EAP rounds against an in-memory user table
-//! (`ibex_e2e::eap_directory`). Answers and passwords are never printed.
+//! (`ibex_e2e::eap_directory`) and, for `"tls"` rounds, its EAP-TLS
+//! credential and client CAs. Answers, passwords and keys are never printed.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -18,7 +20,10 @@ use std::time::{Duration, Instant};
 use ibex_e2e::eap_directory::UserTable;
 use ibex_ike::auth::{CertCredential, TrustAnchors};
 use ibex_ike::crypto::{Secret, SystemRandom};
-use ibex_ike::eap::{Answer, MethodType, PeerFailure, Prompt, PromptKind, ServerMethod};
+use ibex_ike::eap::{
+    Answer, MethodType, PeerFailure, Prompt, PromptKind, ServerMethod, TlsClientConfig,
+    TlsServerConfig, TlsVersions,
+};
 use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{
@@ -26,6 +31,8 @@ use ibex_ike::{
     Transmit,
 };
 use ibex_tunnel::KeyLog;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -67,6 +74,38 @@ struct EapClientConfig {
     eap_only: bool,
     #[serde(default)]
     allow_md5: bool,
+    /// EAP-TLS: our client certificate, and the CAs the gateway's must chain to.
+    #[serde(default)]
+    tls: Option<EapTlsClient>,
+}
+
+/// `"eap": {"tls": ..}`: PEM files (chain leaf first, PKCS#8 key, CA certificates).
+#[derive(Deserialize)]
+struct EapTlsClient {
+    cert: String,
+    key: String,
+    ca: String,
+    /// The name the gateway's TLS certificate must carry (default: `remote_id`).
+    #[serde(default)]
+    server_name: Option<String>,
+    /// `all` (default), `1.2` or `1.3`.
+    #[serde(default)]
+    versions: Option<String>,
+    #[serde(default)]
+    max_fragment: Option<usize>,
+}
+
+/// `"eap_server": {"tls": ..}`: the gateway's EAP-TLS certificate (PEM chain, PKCS#8
+/// key) and the CAs client certificates must chain to.
+#[derive(Deserialize)]
+struct EapTlsServer {
+    cert: String,
+    key: String,
+    client_ca: String,
+    #[serde(default)]
+    versions: Option<String>,
+    #[serde(default)]
+    max_fragment: Option<usize>,
 }
 
 /// Responder: the peer signs in with these EAP methods, checked against `users`.
@@ -76,11 +115,18 @@ struct EapServerConfig {
     users: Vec<EapUser>,
     #[serde(default)]
     after_auth: bool,
+    /// Allow EAP-only (RFC 5998) for safe methods.
+    #[serde(default)]
+    eap_only: bool,
+    /// Needed when `methods` has `tls`.
+    #[serde(default)]
+    tls: Option<EapTlsServer>,
 }
 
 #[derive(Deserialize)]
 struct EapUser {
     name: String,
+    #[serde(default)]
     password: String,
     #[serde(default)]
     otp: Vec<String>,
@@ -169,15 +215,78 @@ fn credentials(auth: &AuthConfig) -> (Option<LocalAuth>, PeerAuth) {
     }
 }
 
+/// All certificates of a PEM file, DER, in file order.
+fn pem_certs(path: &str) -> Vec<Vec<u8>> {
+    let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&read(path))
+        .map(|c| {
+            c.map(|c| c.to_vec())
+                .unwrap_or_else(|e| fail(format!("{path}: {e}")))
+        })
+        .collect();
+    if certs.is_empty() {
+        fail(format!("{path}: no certificate"));
+    }
+    certs
+}
+
+/// A PKCS#8 private key from PEM (only the DER is kept, as a wiped [`Secret`]).
+fn pem_pkcs8(path: &str) -> ibex_ike::eap::Secret {
+    match PrivateKeyDer::from_pem_slice(&read(path)) {
+        Ok(PrivateKeyDer::Pkcs8(k)) => ibex_ike::eap::Secret::from_slice(k.secret_pkcs8_der()),
+        Ok(_) => fail(format!("{path}: not a PKCS#8 private key")),
+        Err(e) => fail(format!("{path}: {e}")),
+    }
+}
+
+fn tls_versions(v: Option<&str>) -> TlsVersions {
+    match v.unwrap_or("all") {
+        "all" => TlsVersions::All,
+        "1.2" => TlsVersions::Tls12Only,
+        "1.3" => TlsVersions::Tls13Only,
+        other => fail(format!("unknown TLS versions {other:?} (all, 1.2, 1.3)")),
+    }
+}
+
+fn tls_client(t: &EapTlsClient, remote_id: &str) -> TlsClientConfig {
+    let c = TlsClientConfig {
+        cert_chain: pem_certs(&t.cert),
+        key: pem_pkcs8(&t.key),
+        ca_certs: pem_certs(&t.ca),
+        server_name: Some(t.server_name.clone().unwrap_or_else(|| remote_id.into())),
+        versions: tls_versions(t.versions.as_deref()),
+        max_fragment: t
+            .max_fragment
+            .unwrap_or(TlsClientConfig::default().max_fragment),
+    };
+    c.check()
+        .unwrap_or_else(|e| fail(format!("EAP-TLS client: {e}")));
+    c
+}
+
+fn tls_server(t: &EapTlsServer) -> TlsServerConfig {
+    let c = TlsServerConfig {
+        cert_chain: pem_certs(&t.cert),
+        key: pem_pkcs8(&t.key),
+        client_cas: pem_certs(&t.client_ca),
+        versions: tls_versions(t.versions.as_deref()),
+        max_fragment: t
+            .max_fragment
+            .unwrap_or(TlsServerConfig::default().max_fragment),
+    };
+    c.check()
+        .unwrap_or_else(|e| fail(format!("EAP-TLS server: {e}")));
+    c
+}
+
 /// The initiator's EAP round(s) from `"eap"`.
-fn eap_peer(e: &EapClientConfig) -> LocalAuth {
+fn eap_peer(e: &EapClientConfig, remote_id: &str) -> LocalAuth {
     LocalAuth::Eap(ibex_ike::eap::PeerConfig {
         identity: e.identity.clone(),
         // every secret comes through a prompt, so tests see each one asked for
         password: None,
         allow_md5: e.allow_md5,
         prefer_code: false,
-        ..Default::default()
+        tls: e.tls.as_ref().map(|t| tls_client(t, remote_id)),
     })
 }
 
@@ -185,8 +294,8 @@ fn build_config(d: &DriverConfig) -> Config {
     let (own, peer_auth) = credentials(&d.auth);
     let (auth, extra) = match (own, &d.eap) {
         (Some(a), None) => (a, vec![]),
-        (Some(a), Some(e)) => (a, vec![eap_peer(e)]),
-        (None, Some(e)) if d.role == "initiator" => (eap_peer(e), vec![]),
+        (Some(a), Some(e)) => (a, vec![eap_peer(e, &d.remote_id)]),
+        (None, Some(e)) if d.role == "initiator" => (eap_peer(e, &d.remote_id), vec![]),
         (None, _) => fail("\"auth\": {\"ca\"} needs \"eap\" (initiator only)"),
     };
     let mut c = Config::new(Identity::parse(&d.local_id), auth);
@@ -235,11 +344,16 @@ impl Io {
     }
 }
 
-/// The user table and the peer's EAP rounds of a responder.
-fn eap_server(
-    e: &EapServerConfig,
-    first: PeerAuth,
-) -> (PeerAuth, Vec<PeerAuth>, Arc<dyn ibex_ike::eap::Directory>) {
+/// What a responder needs for its peer's EAP rounds.
+struct EapServerSetup {
+    auth: PeerAuth,
+    extra: Vec<PeerAuth>,
+    directory: Arc<dyn ibex_ike::eap::Directory>,
+    tls: Option<Arc<TlsServerConfig>>,
+}
+
+/// The user table, the EAP-TLS credential and the peer's EAP rounds of a responder.
+fn eap_server(e: &EapServerConfig, first: PeerAuth) -> EapServerSetup {
     let methods: Vec<ServerMethod> = e
         .methods
         .iter()
@@ -249,6 +363,7 @@ fn eap_server(
             "gtc-otp" => ServerMethod::GtcOtp,
             "push" => ServerMethod::Push,
             "fido2" => ServerMethod::Fido2,
+            "tls" => ServerMethod::Tls,
             other => fail(format!("unknown EAP method {other}")),
         })
         .collect();
@@ -259,12 +374,24 @@ fn eap_server(
     for u in &e.users {
         table.add(&u.name, &u.password, &u.otp);
     }
+    let tls = match &e.tls {
+        Some(t) => Some(Arc::new(tls_server(t))),
+        None if methods.contains(&ServerMethod::Tls) => {
+            fail("EAP method tls needs \"eap_server\": {\"tls\": ..}")
+        }
+        None => None,
+    };
     let (auth, extra) = if e.after_auth {
         (first, vec![PeerAuth::Eap(methods)])
     } else {
         (PeerAuth::Eap(methods), vec![])
     };
-    (auth, extra, Arc::new(table))
+    EapServerSetup {
+        auth,
+        extra,
+        directory: Arc::new(table),
+        tls,
+    }
 }
 
 fn method_name(m: MethodType) -> String {
@@ -446,12 +573,12 @@ fn main() {
                 )
             });
             let (_, peer_auth) = credentials(&d.auth);
-            let (auth, extra, directory) = match &d.eap_server {
+            let (auth, extra, directory, eap_tls) = match &d.eap_server {
                 Some(e) => {
-                    let (a, x, dir) = eap_server(e, peer_auth);
-                    (a, x, Some(dir))
+                    let s = eap_server(e, peer_auth);
+                    (s.auth, s.extra, Some(s.directory), s.tls)
                 }
-                None => (peer_auth, vec![], None),
+                None => (peer_auth, vec![], None, None),
             };
             let rc = ResponderConfig {
                 base: config,
@@ -465,7 +592,8 @@ fn main() {
                 cookie_threshold: 64,
                 eap_directory: directory,
                 eap_step_timeout: std::time::Duration::from_secs(120),
-                eap_tls: None,
+                eap_tls,
+                eap_only: d.eap_server.as_ref().is_some_and(|s| s.eap_only),
             };
             Engine::Resp(Box::new(Responder::new(
                 rc,

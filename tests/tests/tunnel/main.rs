@@ -1,6 +1,8 @@
 //! Tunnel end-to-end tests in the four-node lab (client, NAT router, gateway,
 //! LAN host): real TUN devices, real ESP, real strongSwan.
 
+mod eap_tls;
+mod fido;
 mod mfa;
 
 use std::path::Path;

@@ -330,3 +330,84 @@ fn password_code_push_replay_lockout_through_ibex_responder() {
         );
     }
 }
+
+/// The push approval page in a real browser: headless Chromium (driven by
+/// chromedriver inside the gateway namespace) shows the pending sign-in with
+/// the same number the CLI shows, and its Approve button connects the client.
+#[test]
+fn push_approved_in_headless_chromium() {
+    if !require(&[
+        Prereq::Root,
+        Prereq::Netns,
+        Prereq::Tun,
+        Prereq::Pki,
+        Prereq::Chromium,
+    ]) {
+        return;
+    }
+    use ibex_e2e::webdriver::{artifacts_dir, Browser};
+    let pki = TestPki::generate();
+    let set = pki.set(KeyKind::Ecdsa);
+    let lab = Lab::new(true);
+    let dir = tempdir("ibx-push-page-").unwrap();
+    let _resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
+    let responder = Responder::start(
+        &lab,
+        dir.path(),
+        &responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+    );
+    let daemon = Daemon::start(&lab, dir.path(), "push-page");
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: PUSH_USER,
+            rounds: &["push"],
+            ca_pem: &ca_pem,
+        },
+    );
+    let cli = ibex_spawn(&lab, &daemon, &["connect", profile.to_str().unwrap()], "");
+    let browser = Browser::start(&lab.gw, 9515).expect("chromedriver and Chromium");
+    browser.goto(&format!("http://{PUSH_API}/")).unwrap();
+    // The page polls the API: wait for the row to appear.
+    let mut number = None;
+    assert!(
+        wait_until(Duration::from_secs(20), Duration::from_millis(250), || {
+            number = browser
+                .find("#list li .number")
+                .and_then(|e| browser.text(&e).ok());
+            number.is_some()
+        }),
+        "the page never listed the approval:\n{}",
+        responder.log()
+    );
+    let number = number.unwrap();
+    let shot = artifacts_dir().join("push-approval-page.png");
+    std::fs::write(&shot, browser.screenshot().unwrap()).unwrap();
+    let approve = browser
+        .find("#list li button.approve")
+        .expect("an Approve button");
+    let label = browser
+        .attribute(&approve, "aria-label")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        label.contains(PUSH_USER) && label.contains(&number),
+        "screen-reader label names the user and number: {label}"
+    );
+    browser.click(&approve).unwrap();
+    let out = cli.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "connect after approval in the page: {err}\n{}",
+        daemon.log()
+    );
+    let shown: u32 = number.trim().parse().unwrap();
+    assert!(
+        err.contains(&format!("Number to match: {shown:02}")),
+        "the CLI showed the page's number {number}: {err}"
+    );
+    assert!(lab.client.ping(LAN_HOST, 1), "tunnel up after approval");
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+}

@@ -107,6 +107,7 @@ pub fn responder_config(mode: u8) -> ResponderConfig {
         eap_directory: None,
         eap_step_timeout: Duration::from_secs(120),
         eap_tls: None,
+        eap_only: false,
     }
 }
 

@@ -139,7 +139,8 @@ impl Session {
                 // RFC 5998 4: leave out our AUTH only for "safe" methods
                 // (mutual, key-generating, resistant to dictionary attacks):
                 // EAP-TLS. MSCHAPv2 falls to a dictionary attack.
-                let eap_only = find_notify(payloads, NotifyType::EAP_ONLY_AUTHENTICATION).is_some()
+                let eap_only = ctx.as_ref().is_some_and(|c| c.config.eap_only)
+                    && find_notify(payloads, NotifyType::EAP_ONLY_AUTHENTICATION).is_some()
                     && methods.iter().all(|m| *m == ServerMethod::Tls);
                 let methods = methods.clone();
                 let mut out = vec![Payload::IdR(self.config.local_id.to_payload())];

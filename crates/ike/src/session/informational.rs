@@ -19,6 +19,17 @@ impl Session {
         remote: SocketAddr,
     ) -> (Vec<Payload>, After) {
         let mut out = Vec::new();
+        // RFC 7296 2.21.2: the peer could not verify our AUTH (or refuses
+        // how we authenticated) after IKE_AUTH: the SA must go.
+        if find_notify(payloads, NotifyType::AUTHENTICATION_FAILED).is_some() {
+            info!("the peer rejected our authentication after IKE_AUTH");
+            return (
+                vec![],
+                After::Close(CloseReason::AuthenticationFailed(
+                    "the peer rejected our authentication (AUTHENTICATION_FAILED)".into(),
+                )),
+            );
+        }
         for p in payloads {
             let Payload::Delete(d) = p else { continue };
             if d.protocol == ProtocolId::IKE {

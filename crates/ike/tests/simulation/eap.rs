@@ -175,11 +175,32 @@ fn rejected_reason(r: &CloseReason) -> Option<String> {
 }
 
 #[test]
-fn mschapv2_password_prompted_once() {
+fn mschapv2_password_prompted_once_and_never_again_on_rekeys() {
     let (mut sim, _) = eap_sim(vec![ServerMethod::MsChapV2], BAD, 11);
     sim.answers.push_back(secret(PASSWORD));
     run_established(&mut sim);
     assert_eq!(prompts(&sim), vec![PromptKind::Password]);
+    // Child and IKE rekeys reuse the authenticated IKE SA: no prompt.
+    let old = sim.ini.child_spis()[0];
+    let now = sim.now;
+    sim.ini.rekey_child(now, old);
+    assert!(
+        sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events)
+            .len()
+            == 2)
+    );
+    let now = sim.now;
+    sim.ini.rekey_ike(now);
+    assert!(sim.run_until(Duration::from_secs(120), |s| s
+        .ini_events
+        .iter()
+        .any(|e| matches!(e, Event::IkeRekeyed(_)))));
+    assert_eq!(
+        prompts(&sim),
+        vec![PromptKind::Password],
+        "rekeys never prompt"
+    );
+    assert!(closed(&sim.ini_events).is_none());
 }
 
 #[test]
@@ -297,6 +318,7 @@ fn eap_only_with_eap_tls_authenticates_the_gateway_inside_tls() {
     c.peer_auth = None;
     r.peers[0].auth = PeerAuth::Eap(vec![ServerMethod::Tls]);
     r.eap_directory = Some(Arc::new(TestDirectory::default()));
+    r.eap_only = true;
     r.eap_tls = Some(Arc::new(TlsServerConfig {
         cert_chain: vec![gw_cert],
         key: EapSecret::new(gw_key),

@@ -131,6 +131,7 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
         eap_directory: None,
         eap_step_timeout: std::time::Duration::from_secs(120),
         eap_tls: None,
+        eap_only: false,
     };
     (c, r)
 }

@@ -3,8 +3,8 @@
 
 use ibex_ipc::{
     ClientMessage, CloseReason, ConnectCredential, ConnectionState, Counters, ErrorCode, Event,
-    LogLevel, Message, ProfileRef, Prompt, PromptKind, Request, Response, SecretString,
-    ServerMessage, Status,
+    FidoAssertion, FidoRequest, LogLevel, Message, ProfileRef, Prompt, PromptKind, Request,
+    Response, SecretString, ServerMessage, Status, UserVerification,
 };
 use ibex_profile::Profile;
 
@@ -92,6 +92,7 @@ fn pinned_lines() {
                 number_to_match: Some("42".into()),
                 deadline: Some(1_767_225_600),
                 choices: vec![],
+                fido: None,
             }))
             .to_line()
             .unwrap(),
@@ -235,6 +236,7 @@ fn every_server_message_roundtrips() {
             number_to_match: None,
             deadline: None,
             choices: vec!["approve".into(), "deny".into()],
+            fido: (kind == PromptKind::Fido2).then(fido_request),
         })));
     }
     for reason in [
@@ -398,4 +400,79 @@ fn connect_credential_is_an_optional_field() {
     let e = ClientMessage::decode(bad.as_bytes()).unwrap_err();
     assert_eq!(e.id, Some(6));
     assert!(!e.to_string().contains("MIGHAgEA"), "{e}");
+}
+
+fn fido_request() -> FidoRequest {
+    FidoRequest {
+        rp_id: "vpn.example.test".into(),
+        origin: "https://vpn.example.test".into(),
+        challenge: vec![0x5a; 32],
+        allow_credentials: vec![vec![1, 2, 3, 4], vec![0xff; 3]],
+        user_verification: UserVerification::Required,
+    }
+}
+
+#[test]
+fn fido_prompt_and_answer_lines() {
+    let prompt = event(Event::Prompt(Prompt {
+        prompt_id: 8,
+        kind: PromptKind::Fido2,
+        text: Some("Touch your security key".into()),
+        number_to_match: None,
+        deadline: Some(1_767_225_600),
+        choices: vec![],
+        fido: Some(fido_request()),
+    }));
+    let line = prompt.to_line().unwrap();
+    assert_eq!(
+        line,
+        r#"{"v":1,"type":"prompt","prompt_id":8,"kind":"fido2","text":"Touch your security key","deadline":1767225600,"fido":{"rp_id":"vpn.example.test","origin":"https://vpn.example.test","challenge":"WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo","allow_credentials":["AQIDBA","____"],"user_verification":"required"}}"#
+    );
+    assert_eq!(ServerMessage::decode(line.as_bytes()).unwrap(), prompt);
+    // A prompt of a daemon that predates the field has none.
+    let old = br#"{"v":1,"type":"prompt","prompt_id":8,"kind":"fido2","text":"Touch"}"#;
+    let ServerMessage::Event(Event::Prompt(p)) = ServerMessage::decode(old).unwrap() else {
+        panic!("not a prompt");
+    };
+    assert_eq!(p.fido, None);
+    // Other prompts leave the field out.
+    let push = event(Event::Prompt(Prompt {
+        prompt_id: 9,
+        kind: PromptKind::Push,
+        text: None,
+        number_to_match: None,
+        deadline: None,
+        choices: vec![],
+        fido: None,
+    }));
+    assert!(!push.to_line().unwrap().contains("fido"));
+
+    // The answer: the assertion as JSON text in `value`.
+    let assertion = FidoAssertion {
+        credential_id: vec![1, 2, 3, 4],
+        authenticator_data: vec![7; 5],
+        client_data_json: b"{}".to_vec(),
+        signature: vec![0x30, 0x44],
+        user_handle: Some(vec![0xaa]),
+    };
+    let answer = request(
+        10,
+        Request::Answer {
+            prompt_id: 8,
+            value: assertion.to_answer(),
+        },
+    );
+    let line = answer.to_line().unwrap();
+    assert_eq!(
+        line,
+        r#"{"v":1,"id":10,"type":"answer","prompt_id":8,"value":"{\"credential_id\":\"AQIDBA\",\"authenticator_data\":\"BwcHBwc\",\"client_data_json\":\"e30\",\"signature\":\"MEQ\",\"user_handle\":\"qg\"}"}"#
+    );
+    let ClientMessage {
+        request: Request::Answer { value, .. },
+        ..
+    } = ClientMessage::decode(line.as_bytes()).unwrap()
+    else {
+        panic!("not an answer");
+    };
+    assert_eq!(FidoAssertion::from_answer(&value).unwrap(), assertion);
 }

@@ -58,6 +58,30 @@ pub struct EapRound {
     /// EAP identity for this round; default `local_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// `tls` rounds of `eap` profiles only: the client certificate chain,
+    /// leaf first, as PEM text or the path of a PEM file (absolute, or
+    /// starting with `~/`), like [`Auth::Certificate::certificate`]. The
+    /// agent reads the file. (A `tls` round after a certificate round uses
+    /// that round's `certificate` and `key`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// `tls` rounds of `eap` profiles only: the path of the PKCS#8 PEM
+    /// private key file (absolute, or starting with `~/`). Never the key
+    /// itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl EapRound {
+    /// A round of `method` with no other setting.
+    pub fn new(method: EapMethod) -> EapRound {
+        EapRound {
+            method,
+            identity: None,
+            certificate: None,
+            key: None,
+        }
+    }
 }
 
 /// An EAP method. The schema and the model accept all of them; which ones
@@ -69,7 +93,7 @@ pub enum EapMethod {
     Mschapv2,
     /// EAP-GTC: a one-time code or token response (prompt kind `otp`).
     Gtc,
-    /// EAP-TLS: a client certificate.
+    /// EAP-TLS: a client certificate (the round's `certificate` and `key`).
     Tls,
     /// A FIDO2 / WebAuthn assertion from a security key (prompt kind `fido2`).
     Fido2,
@@ -92,6 +116,33 @@ impl EapMethod {
 }
 
 impl Auth {
+    /// The certificate and key the agent reads (as the user) and sends with
+    /// `connect`, as `(certificate, key)` in the profile's spelling:
+    /// `certificate`/`key` of a certificate profile, or of the `tls` round
+    /// of an `eap` profile. `None` when the profile needs no certificate.
+    pub fn client_certificate(&self) -> Option<(&str, &str)> {
+        match self {
+            Auth::Certificate {
+                certificate, key, ..
+            } => Some((certificate, key)),
+            Auth::Eap { rounds, .. } => rounds
+                .iter()
+                .find(|r| r.method == EapMethod::Tls)
+                .and_then(|r| Some((r.certificate.as_deref()?, r.key.as_deref()?))),
+            Auth::Psk {} => None,
+        }
+    }
+
+    /// Whether one of the EAP rounds is EAP-TLS.
+    pub fn has_tls_round(&self) -> bool {
+        let rounds = match self {
+            Auth::Certificate { eap_rounds, .. } => eap_rounds,
+            Auth::Eap { rounds, .. } => rounds,
+            Auth::Psk {} => return false,
+        };
+        rounds.iter().any(|r| r.method == EapMethod::Tls)
+    }
+
     /// The method's name in profiles (`psk`, `certificate`, `eap`).
     pub fn method_name(&self) -> &'static str {
         match self {

@@ -69,6 +69,12 @@ fn is_dns_name(s: &str) -> bool {
         })
 }
 
+/// A name rustls can check a server certificate for: an IP address or a
+/// DNS name.
+pub(super) fn is_tls_server_name(s: &str) -> bool {
+    s.parse::<IpAddr>().is_ok() || (is_dns_name(s) && !s.ends_with('.'))
+}
+
 /// `gateway.host`: a usable unicast IP address or a DNS name.
 pub(super) fn check_host(path: &JsonPath, s: &str) -> Check {
     if s.is_empty() {

@@ -14,6 +14,7 @@ pub const EXAMPLES: &[&str] = &[
     "psk-full-tunnel.json",
     "certificate-split-tunnel.json",
     "eap-mfa.json",
+    "eap-tls.json",
 ];
 
 /// Text of one example profile.

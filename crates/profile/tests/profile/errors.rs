@@ -282,3 +282,114 @@ fn hostile_input_does_not_panic() {
         assert!(e.line().is_some(), "{text:.40}: {e}");
     }
 }
+
+/// An eap profile whose two rounds are `round0` and `round1` (lines 9 and
+/// 10, starting at column 5) and whose `remote_id` (line 7) is `remote`.
+fn eap_tls(round0: &str, round1: &str, remote: &str) -> String {
+    let ca = crate::common::example("eap-mfa.json");
+    let ca: serde_json::Value = serde_json::from_str(&ca).unwrap();
+    format!(
+        r#"{{
+  "version": 1,
+  "uuid": "3b6f0c1e-8d2a-4f57-9a61-2c4e7b9d0f13",
+  "name": "TLS",
+  "gateway": {{"host": "vpn.example.com"}},
+  "local_id": "alice@example.com",
+  "remote_id": "{remote}",
+  "auth": {{"method": "eap", "rounds": [
+    {round0},
+    {round1}
+  ]}},
+  "ca_certificate": {}
+}}
+"#,
+        ca["ca_certificate"]
+    )
+}
+
+const TLS_ROUND: &str = r#"{"method": "tls", "certificate": "~/c.pem", "key": "~/k.pem"}"#;
+
+#[test]
+fn eap_tls_rounds() {
+    let ok = eap_tls(TLS_ROUND, r#"{"method": "push"}"#, "vpn.example.com");
+    let p = Profile::from_json(&ok).unwrap();
+    assert_eq!(p.auth.client_certificate(), Some(("~/c.pem", "~/k.pem")));
+    assert!(p.auth.has_tls_round());
+    // The certificate may be PEM text, the key never.
+    let pem = r#"{"method": "tls", "certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "key": "~/k.pem"}"#;
+    Profile::from_json(&eap_tls(pem, r#"{"method": "push"}"#, "@vpn.example.com")).unwrap();
+    err(
+        &eap_tls(
+            r#"{"method": "tls", "certificate": "~/c.pem"}"#,
+            r#"{"method": "push"}"#,
+            "vpn.example.com",
+        ),
+        9,
+        5,
+        "auth.rounds[0].key: required but missing; a tls round needs the path of your certificate's private key file",
+    );
+    err(
+        &eap_tls(
+            r#"{"method": "tls", "key": "~/k.pem"}"#,
+            r#"{"method": "push"}"#,
+            "vpn.example.com",
+        ),
+        9,
+        5,
+        "auth.rounds[0].certificate: required but missing; a tls round needs your certificate",
+    );
+    err(
+        &eap_tls(
+            r#"{"method": "tls", "certificate": "~/c.pem", "key": "-----BEGIN PRIVATE KEY-----"}"#,
+            r#"{"method": "push"}"#,
+            "vpn.example.com",
+        ),
+        9,
+        56,
+        "auth.rounds[0].key: contains a private key",
+    );
+    err(
+        &eap_tls(
+            r#"{"method": "tls", "certificate": "c.pem", "key": "~/k.pem"}"#,
+            r#"{"method": "push"}"#,
+            "vpn.example.com",
+        ),
+        9,
+        38,
+        "auth.rounds[0].certificate 'c.pem': is a relative path",
+    );
+    err(
+        &eap_tls(
+            TLS_ROUND,
+            r#"{"method": "gtc", "certificate": "~/c.pem"}"#,
+            "vpn.example.com",
+        ),
+        10,
+        38,
+        "auth.rounds[1].certificate: only a tls round takes a certificate and key",
+    );
+    err(
+        &eap_tls(TLS_ROUND, TLS_ROUND, "vpn.example.com"),
+        10,
+        16,
+        "auth.rounds[1].method: a profile may have one tls round only",
+    );
+    err(
+        &eap_tls(TLS_ROUND, r#"{"method": "push"}"#, "alice@example.com"),
+        7,
+        16,
+        "remote_id 'alice@example.com': is not a DNS name or IP address, but the tls round checks",
+    );
+    // After a certificate round, the tls round uses that round's certificate.
+    let cert = edit(
+        "{\"method\": \"psk\"}",
+        "{\"method\": \"certificate\", \"certificate\": \"/c.pem\", \"key\": \"/k.pem\", \"eap_rounds\": [{\"method\": \"tls\", \"key\": \"/k.pem\"}]}",
+    );
+    let e = Profile::from_json(&cert).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "auth.eap_rounds[0].key: after a certificate round, the tls round uses auth.certificate and auth.key"
+        ),
+        "{e}"
+    );
+}

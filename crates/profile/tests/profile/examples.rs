@@ -3,7 +3,7 @@
 use crate::common::{example, EXAMPLES};
 use ibex_ike::crypto::Secret;
 use ibex_ike::{LocalAuth, PeerAuth};
-use ibex_profile::{Auth, ConfigError, Credential, EapMethod, Profile, Routes};
+use ibex_profile::{Auth, ConfigError, Credential, EapMethod, EapRound, Profile, Routes};
 
 #[test]
 fn every_example_parses_and_roundtrips() {
@@ -130,5 +130,99 @@ fn credential_debug_is_redacted() {
         key_pem: Secret::from_slice(b"-----BEGIN PRIVATE KEY----- s3cr3t"),
     };
     let d = format!("{c:?} {:?}", Credential::Psk(Secret::from_slice(b"s3cr3t")));
+    assert!(!d.contains("s3cr3t") && !d.contains("PRIVATE"), "{d}");
+}
+
+/// The RSA test certificate of the engine and its key (PKCS#8 PEM).
+fn rsa_leaf() -> (Vec<u8>, Vec<u8>) {
+    let testdata = concat!(env!("CARGO_MANIFEST_DIR"), "/../ike/src/auth/testdata/");
+    (
+        std::fs::read(format!("{testdata}rsa-leaf.pem")).unwrap(),
+        std::fs::read(format!("{testdata}rsa-leaf.key.pem")).unwrap(),
+    )
+}
+
+#[test]
+fn eap_tls_round_gets_the_certificate_the_ca_and_the_gateway_name() {
+    let p = Profile::from_json(&example("eap-tls.json")).unwrap();
+    assert_eq!(
+        p.auth.client_certificate(),
+        Some(("~/.config/ibex/alice.pem", "~/.config/ibex/alice.key.pem"))
+    );
+    let e = p.to_ike_config(Credential::Eap).unwrap_err();
+    assert!(matches!(e, ConfigError::MissingTlsCredential(_)), "{e}");
+    assert!(e.to_string().contains("EAP-TLS round"), "{e}");
+
+    let (chain, key) = rsa_leaf();
+    let c = p
+        .to_ike_config(Credential::EapTls {
+            chain_pem: chain.clone(),
+            key_pem: Secret::new(key.clone()),
+        })
+        .unwrap();
+    let LocalAuth::Eap(first) = &c.local_auth else {
+        panic!("first round is not EAP: {:?}", c.local_auth);
+    };
+    let tls = first.tls.as_ref().expect("the tls round has its settings");
+    assert_eq!(tls.cert_chain.len(), 1);
+    assert_eq!(tls.ca_certs.len(), 1, "the profile's CA");
+    assert_eq!(tls.server_name.as_deref(), Some("vpn.corp.example.com"));
+    assert!(!tls.key.is_empty());
+    let LocalAuth::Eap(second) = &c.extra_auth[0] else {
+        panic!("second round is not EAP");
+    };
+    assert!(second.tls.is_none(), "only the tls round");
+    assert!(!format!("{c:?}").contains("PRIVATE"));
+
+    // A key of another certificate, or no key, is refused up front.
+    let bad = p.to_ike_config(Credential::EapTls {
+        chain_pem: chain,
+        key_pem: Secret::from_slice(b"not a key"),
+    });
+    let msg = bad.unwrap_err().to_string();
+    assert!(
+        msg.starts_with("EAP-TLS round: client certificate"),
+        "{msg}"
+    );
+    // A profile without a tls round takes no EAP-TLS credential.
+    let mfa = Profile::from_json(&example("eap-mfa.json")).unwrap();
+    let e = mfa
+        .to_ike_config(Credential::EapTls {
+            chain_pem: vec![],
+            key_pem: Secret::new(key),
+        })
+        .unwrap_err();
+    assert!(matches!(e, ConfigError::WrongCredential { .. }), "{e}");
+}
+
+#[test]
+fn tls_round_after_a_certificate_round_uses_its_certificate() {
+    let mut p = Profile::from_json(&example("certificate-split-tunnel.json")).unwrap();
+    let Auth::Certificate { eap_rounds, .. } = &mut p.auth else {
+        panic!("not a certificate profile");
+    };
+    *eap_rounds = vec![EapRound::new(EapMethod::Tls)];
+    p.validate().unwrap();
+    let (chain, key) = rsa_leaf();
+    let c = p
+        .to_ike_config(Credential::Certificate {
+            chain_pem: chain,
+            key_pem: Secret::new(key),
+        })
+        .unwrap();
+    let LocalAuth::Eap(round) = &c.extra_auth[0] else {
+        panic!("the EAP round is missing");
+    };
+    let tls = round.tls.as_ref().expect("EAP-TLS settings");
+    assert_eq!(tls.cert_chain.len(), 1);
+}
+
+#[test]
+fn eap_tls_credential_debug_is_redacted() {
+    let c = Credential::EapTls {
+        chain_pem: b"public".to_vec(),
+        key_pem: Secret::from_slice(b"-----BEGIN PRIVATE KEY----- s3cr3t"),
+    };
+    let d = format!("{c:?}");
     assert!(!d.contains("s3cr3t") && !d.contains("PRIVATE"), "{d}");
 }

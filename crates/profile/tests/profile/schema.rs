@@ -12,6 +12,12 @@ fn schema() -> Value {
     serde_json::from_str(&text).expect("schema is valid JSON")
 }
 
+/// The CA certificate of the example profiles.
+fn example_ca() -> Value {
+    let doc: Value = serde_json::from_str(&example("eap-mfa.json")).unwrap();
+    doc["ca_certificate"].clone()
+}
+
 fn validator() -> jsonschema::Validator {
     jsonschema::draft202012::options()
         .should_validate_formats(true)
@@ -55,6 +61,44 @@ fn schema_rejects_what_the_model_rejects() {
     let mut c = base.clone();
     c.as_object_mut().unwrap().remove("remote_id");
     cases.push(("missing remote_id", c));
+    // EAP-TLS rounds: the certificate and key belong to the tls round of an
+    // eap profile, and it needs both.
+    let ca = example_ca();
+    let tls_round =
+        serde_json::json!({"method": "tls", "certificate": "~/c.pem", "key": "~/k.pem"});
+    let mut c = base.clone();
+    c["ca_certificate"] = ca.clone();
+    c["auth"] = serde_json::json!({"method": "eap", "rounds": [{"method": "tls", "certificate": "~/c.pem"}]});
+    cases.push(("tls round without key", c));
+    let mut c = base.clone();
+    c["ca_certificate"] = ca.clone();
+    c["auth"] =
+        serde_json::json!({"method": "eap", "rounds": [{"method": "gtc", "key": "~/k.pem"}]});
+    cases.push(("key on a gtc round", c));
+    let mut c = base.clone();
+    c["ca_certificate"] = ca.clone();
+    c["auth"] = serde_json::json!({"method": "certificate", "certificate": "/c.pem", "key": "/k.pem",
+        "eap_rounds": [tls_round.clone()]});
+    cases.push(("certificate on a tls round after a certificate round", c));
+    let mut c = base.clone();
+    c["ca_certificate"] = ca.clone();
+    c["auth"] = serde_json::json!({"method": "eap", "rounds": [{"method": "tls", "certificate": "~/c.pem", "key": "k.pem"}]});
+    cases.push(("relative key path of a tls round", c));
+    let mut c = base.clone();
+    c["ca_certificate"] = ca.clone();
+    c["auth"] =
+        serde_json::json!({"method": "eap", "rounds": [tls_round.clone(), tls_round.clone()]});
+    cases.push(("two tls rounds", c));
+    // ... and the model accepts the good forms.
+    let mut c = base.clone();
+    c["ca_certificate"] = ca.clone();
+    c["auth"] = serde_json::json!({"method": "eap", "rounds": [tls_round, {"method": "push"}]});
+    assert!(v.is_valid(&c));
+    Profile::from_json(&c.to_string()).unwrap();
+    c["auth"] = serde_json::json!({"method": "certificate", "certificate": "/c.pem", "key": "/k.pem",
+        "eap_rounds": [{"method": "tls"}]});
+    assert!(v.is_valid(&c));
+    Profile::from_json(&c.to_string()).unwrap();
     for (what, doc) in cases {
         assert!(!v.is_valid(&doc), "schema accepts {what}");
         assert!(
@@ -129,9 +173,13 @@ fn schema_properties_match_the_model() {
     } = &mut full.auth
     {
         *key_encrypted = true;
+        // The shape only: validation refuses a certificate on this round
+        // (after a certificate round), but the shared round object has it.
         *eap_rounds = vec![ibex_profile::EapRound {
-            method: ibex_profile::EapMethod::Gtc,
             identity: Some("alice".into()),
+            certificate: Some("/c.pem".into()),
+            key: Some("/k.pem".into()),
+            ..ibex_profile::EapRound::new(ibex_profile::EapMethod::Tls)
         }];
     }
     let mut eap = Profile::from_json(&example("eap-mfa.json")).unwrap();
@@ -142,6 +190,8 @@ fn schema_properties_match_the_model() {
         full,
         Profile::from_json(&example("psk-full-tunnel.json")).unwrap(),
         eap,
+        // A tls round with its certificate and key.
+        Profile::from_json(&example("eap-tls.json")).unwrap(),
     ] {
         doc_keys(&serde_json::to_value(&p).unwrap(), &mut used, "");
     }
