@@ -238,11 +238,47 @@ async fn connect(
     }
     let interactive = std::io::stdin().is_terminal();
     let mut lines = prompt::StdinLines::new();
-    while let Some(event) = events.recv().await {
+    // A push approval that accepts a one-time code instead: scripts may
+    // answer it with a line `code` (other lines are ignored).
+    let mut push_prompt = None;
+    let mut stdin_open = !interactive;
+    loop {
+        let event = match push_prompt {
+            Some(prompt_id) if stdin_open => tokio::select! {
+                e = events.recv() => e,
+                line = lines.next() => {
+                    match line {
+                        Some(l) if l.trim() == prompt::USE_CODE => {
+                            push_prompt = None;
+                            let r = client
+                                .request(Request::Answer {
+                                    prompt_id,
+                                    value: SecretString::new(prompt::USE_CODE.into()),
+                                })
+                                .await;
+                            if let Err(e) = check(r) {
+                                eprintln!("ibex: {e}");
+                            }
+                        }
+                        Some(_) => {}
+                        None => stdin_open = false,
+                    }
+                    continue;
+                }
+            },
+            _ => events.recv().await,
+        };
+        let Some(event) = event else { break };
         match event {
             Event::Prompt(p) if p.kind == PromptKind::Push => {
                 // Answered on the phone: show the number, read nothing.
                 eprintln!("{}", prompt::push_notice(&p));
+                if p.choices.iter().any(|c| c == prompt::USE_CODE) {
+                    push_prompt = Some(p.prompt_id);
+                }
+            }
+            Event::PromptClosed { prompt_id, .. } if push_prompt == Some(prompt_id) => {
+                push_prompt = None;
             }
             Event::Prompt(p) if p.kind == PromptKind::Fido2 => {
                 if let Err(e) = security_key(client, &p, interactive, &mut lines).await {

@@ -95,6 +95,8 @@ impl Default for Snapshot {
 
 /// A question for a person, on behalf of the engine (EAP prompts).
 #[derive(Debug)]
+// A handful of these per sign-in: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Ask {
     /// Show a prompt; the answer (or `None` when cancelled or expired)
     /// arrives on `answer`.
@@ -105,6 +107,9 @@ pub enum Ask {
         text: String,
         /// Push: the number to match.
         number: Option<String>,
+        /// Answers other than free text (push: [`USE_CODE`] when the
+        /// gateway accepts a code instead).
+        choices: Vec<String>,
         /// FIDO2: what the security key must sign (the prompt's `fido`).
         fido: Option<ibex_ipc::FidoRequest>,
         /// How long the prompt stays open.
@@ -115,6 +120,10 @@ pub enum Ask {
     /// The prompt shown last is over (a push was decided).
     Close,
 }
+
+/// The answer to a push prompt that asks for a one-time code instead; also
+/// what [`run`] returns when that ends the attempt.
+pub const USE_CODE: &str = "code";
 
 /// Commands to a running connection.
 #[derive(Debug)]
@@ -306,6 +315,13 @@ pub async fn run(
                     (None, Expect::Text | Expect::Assertion) => {
                         session.answer(now, ibex_ike::eap::Answer::Cancel)
                     }
+                    // "Use a code instead": this attempt ends, and the flow
+                    // signs in again preferring a one-time code.
+                    (Some(v), Expect::Ack) if v.expose() == USE_CODE => {
+                        info!("switching from push approval to a one-time code");
+                        closed = Some(USE_CODE.into());
+                        session.close(now);
+                    }
                     // A push is approved on the phone: an acknowledgement changes nothing.
                     (Some(_), Expect::Ack) => {}
                     (None, Expect::Ack) => {
@@ -421,6 +437,11 @@ fn ask(
         kind,
         text,
         number: p.number.map(|n| format!("{n:02}")),
+        choices: if p.kind == K::Push && p.code_alternative {
+            vec![USE_CODE.to_string()]
+        } else {
+            vec![]
+        },
         fido: p.fido.map(fido_request),
         timeout: p.timeout.unwrap_or(Duration::from_secs(120)),
         answer,

@@ -44,6 +44,8 @@ pub enum Msg {
         text: String,
         /// Push: the number to match.
         number: Option<String>,
+        /// Answers other than free text (push: "code").
+        choices: Vec<String>,
         /// FIDO2: what the security key must sign.
         fido: Option<ibex_ipc::FidoRequest>,
         timeout: Duration,
@@ -66,6 +68,16 @@ struct Active {
     commands: Option<mpsc::Sender<Command>>,
     snapshot: Snapshot,
     state: ConnectionState,
+}
+
+/// What a prompt asks, as the connection flow put it.
+struct Question {
+    kind: PromptKind,
+    text: String,
+    number: Option<String>,
+    choices: Vec<String>,
+    fido: Option<ibex_ipc::FidoRequest>,
+    timeout: Duration,
 }
 
 struct PendingPrompt {
@@ -154,10 +166,21 @@ impl Manager {
                     kind,
                     text,
                     number,
+                    choices,
                     fido,
                     timeout,
                     answer,
-                } => self.ask(kind, text, number, fido, timeout, answer),
+                } => self.ask(
+                    Question {
+                        kind,
+                        text,
+                        number,
+                        choices,
+                        fido,
+                        timeout,
+                    },
+                    answer,
+                ),
                 Msg::Retrying { reason } => {
                     self.close_prompt(CloseReason::Cancelled);
                     self.set_state(ConnectionState::Connecting, Some(reason));
@@ -231,15 +254,15 @@ impl Manager {
         }
     }
 
-    fn ask(
-        &mut self,
-        kind: PromptKind,
-        text: String,
-        number: Option<String>,
-        fido: Option<ibex_ipc::FidoRequest>,
-        timeout: Duration,
-        answer: oneshot::Sender<Option<SecretString>>,
-    ) {
+    fn ask(&mut self, q: Question, answer: oneshot::Sender<Option<SecretString>>) {
+        let Question {
+            kind,
+            text,
+            number,
+            choices,
+            fido,
+            timeout,
+        } = q;
         self.close_prompt(CloseReason::Cancelled);
         let id = self.next_prompt;
         self.next_prompt += 1;
@@ -253,7 +276,7 @@ impl Manager {
             text: Some(text),
             number_to_match: number,
             deadline: Some(deadline),
-            choices: vec![],
+            choices,
             fido,
         };
         self.broadcast(Event::Prompt(prompt.clone()));
@@ -472,6 +495,7 @@ async fn flow_inner(
         mtu: 1400,
     };
     let mut commands = commands;
+    let mut params = params;
     let mut retried = false;
     loop {
         let (result, prompted) =
@@ -479,6 +503,24 @@ async fn flow_inner(
         match result {
             Ok(reason) if reason == ibex_ike::CloseReason::LocalClose.to_string() => {
                 return Ok("disconnected".into())
+            }
+            // The person chose a one-time code over the push approval:
+            // sign in again, asking every push round for a code.
+            Ok(reason) if reason == connection::USE_CODE => {
+                let mut ike = (*params.ike).clone();
+                for round in std::iter::once(&mut ike.local_auth).chain(ike.extra_auth.iter_mut()) {
+                    if let ibex_ike::LocalAuth::Eap(p) = round {
+                        p.prefer_code = true;
+                    }
+                }
+                params.ike = std::sync::Arc::new(ike);
+                let _ = manager
+                    .send(Msg::Retrying {
+                        reason:
+                            "signing in again with a one-time code instead of the push approval"
+                                .into(),
+                    })
+                    .await;
             }
             // The gateway gave up on a half-built SA while a person was
             // answering: start again once, saying why, instead of failing
@@ -537,6 +579,7 @@ async fn attempt(
                         kind,
                         text,
                         number,
+                        choices,
                         fido,
                         timeout,
                         answer,
@@ -549,6 +592,7 @@ async fn attempt(
                             kind,
                             text,
                             number,
+                            choices,
                             fido,
                             timeout,
                             answer,
@@ -583,6 +627,7 @@ async fn ask_psk(
             kind: PromptKind::Psk,
             text,
             number: None,
+            choices: vec![],
             fido: None,
             timeout: PROMPT_TIMEOUT,
             answer: tx,

@@ -270,6 +270,8 @@ impl Profile {
                 .or_else(|| self.local_id.clone())
                 .unwrap_or_default(),
             tls: tls.filter(|_| round.method == EapMethod::Tls).cloned(),
+            allow_md5: round.allow_md5,
+            prefer_code: round.prefer_code,
             ..Default::default()
         }
     }

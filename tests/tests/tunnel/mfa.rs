@@ -26,14 +26,22 @@ const PUSH_USER: &str = "push.ibex.test";
 /// Where the approval page listens (inside the gateway namespace).
 const PUSH_API: &str = "127.0.0.1:8089";
 
+/// The push user's TOTP secret (for "use a code instead").
+const PUSH_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+
 /// The current TOTP code, computed as an authenticator app would (totp-rs).
 fn totp_now() -> String {
+    totp_now_for(TOTP_SECRET)
+}
+
+/// The current code of `secret`.
+fn totp_now_for(secret: &str) -> String {
     use totp_rs::{Algorithm, Builder, Secret};
     let totp = Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
         .with_step_duration(30)
-        .with_secret(Secret::try_from_base32(TOTP_SECRET).unwrap())
+        .with_secret(Secret::try_from_base32(secret).unwrap())
         .build()
         .unwrap();
     let now = SystemTime::now()
@@ -76,7 +84,11 @@ fn responder_auth(gw_cert: &Path, gw_key: &Path) -> ResponderAuth {
                 "eap": {"password": password_hashes(), "totp": {"secret": TOTP_SECRET}},
                 "rounds": [["mschapv2", "otp"]],
             },
-            {"id": PUSH_USER, "eap": {"push": true}, "rounds": [["push"]]},
+            {
+                "id": PUSH_USER,
+                "eap": {"push": true, "totp": {"secret": PUSH_TOTP_SECRET}},
+                "rounds": [["push"]],
+            },
         ]),
         mfa: serde_json::json!({
             "push_api": {"listen": PUSH_API, "timeout_secs": 45},
@@ -312,6 +324,36 @@ fn password_code_push_replay_lockout_through_ibex_responder() {
         || system_state(&lab) == before
     ));
 
+    // "Use a code instead": the script answers the push prompt with `code`;
+    // ibexd signs in again preferring a code, and the code prompt follows.
+    if window_left() < 8 {
+        std::thread::sleep(Duration::from_secs(window_left() + 1));
+    }
+    let code = totp_now_for(PUSH_TOTP_SECRET);
+    codes_used.push(code.clone());
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", push_profile],
+        &format!("code\n{code}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "code instead of push: {}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log(),
+        responder.log()
+    );
+    assert!(
+        daemon
+            .log()
+            .contains("switching from push approval to a one-time code"),
+        "{}",
+        daemon.log()
+    );
+    assert!(lab.client.ping(LAN_HOST, 1));
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+
     // No secret in any log line or IPC event.
     let mut events = events;
     let events = events.finish();
@@ -320,7 +362,7 @@ fn password_code_push_replay_lockout_through_ibex_responder() {
         "events were captured: {events}"
     );
     let everything = format!("{}\n{}\n{events}", daemon.log(), responder.log());
-    for secret in [PASSWORD, TOTP_SECRET]
+    for secret in [PASSWORD, TOTP_SECRET, PUSH_TOTP_SECRET]
         .into_iter()
         .chain(codes_used.iter().map(String::as_str))
     {

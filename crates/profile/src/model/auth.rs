@@ -39,7 +39,7 @@ pub enum Auth {
         rounds: Vec<EapRound>,
         /// Offer EAP-only authentication (RFC 5998): the gateway may skip
         /// its certificate when the EAP method proves its identity
-        /// (MSCHAPv2). Default `false`.
+        /// (EAP-TLS; RFC 5998 4). Default `false`.
         #[serde(default, skip_serializing_if = "is_false")]
         eap_only: bool,
     },
@@ -70,6 +70,14 @@ pub struct EapRound {
     /// itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Accept EAP-MD5-Challenge in this round (weak: open to offline
+    /// dictionary attacks). Default `false`: refused with a Nak.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_md5: bool,
+    /// Push rounds: answer a push request with "use a one-time code
+    /// instead" when the gateway offers that. Default `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub prefer_code: bool,
 }
 
 impl EapRound {
@@ -80,6 +88,8 @@ impl EapRound {
             identity: None,
             certificate: None,
             key: None,
+            allow_md5: false,
+            prefer_code: false,
         }
     }
 }

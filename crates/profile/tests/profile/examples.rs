@@ -226,3 +226,29 @@ fn eap_tls_credential_debug_is_redacted() {
     let d = format!("{c:?}");
     assert!(!d.contains("s3cr3t") && !d.contains("PRIVATE"), "{d}");
 }
+
+#[test]
+fn eap_round_options_reach_the_engine() {
+    let mut p = Profile::from_json(&example("eap-mfa.json")).unwrap();
+    let c = p.to_ike_config(Credential::Eap).unwrap();
+    let ibex_ike::LocalAuth::Eap(first) = &c.local_auth else {
+        panic!("first round is not EAP");
+    };
+    assert!(
+        !first.allow_md5,
+        "MD5 is refused unless the profile allows it"
+    );
+    assert!(
+        !first.prefer_code,
+        "push is answered with a push by default"
+    );
+    if let ibex_profile::Auth::Eap { rounds, .. } = &mut p.auth {
+        rounds[1].allow_md5 = true;
+        rounds[1].prefer_code = true;
+    }
+    let c = p.to_ike_config(Credential::Eap).unwrap();
+    let ibex_ike::LocalAuth::Eap(second) = &c.extra_auth[0] else {
+        panic!("second round is not EAP");
+    };
+    assert!(second.allow_md5 && second.prefer_code);
+}

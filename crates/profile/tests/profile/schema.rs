@@ -179,12 +179,16 @@ fn schema_properties_match_the_model() {
             identity: Some("alice".into()),
             certificate: Some("/c.pem".into()),
             key: Some("/k.pem".into()),
+            allow_md5: true,
+            prefer_code: true,
             ..ibex_profile::EapRound::new(ibex_profile::EapMethod::Tls)
         }];
     }
     let mut eap = Profile::from_json(&example("eap-mfa.json")).unwrap();
-    if let ibex_profile::Auth::Eap { eap_only, .. } = &mut eap.auth {
+    if let ibex_profile::Auth::Eap { eap_only, rounds } = &mut eap.auth {
         *eap_only = true;
+        rounds[0].allow_md5 = true;
+        rounds[0].prefer_code = true;
     }
     for p in [
         full,
