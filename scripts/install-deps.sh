@@ -51,6 +51,10 @@ PACKAGES=(
 	# (tests/src/webdriver.rs)
 	chromium
 	chromium-driver
+	# `ibex connect --remember-password` is tested against GNOME Keyring's Secret
+	# Service in a private D-Bus session
+	dbus
+	gnome-keyring
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -37,6 +37,9 @@ pub enum Prereq {
     /// Chromium and chromedriver (apt: chromium chromium-driver), for pages
     /// driven through [`crate::webdriver`].
     Chromium,
+    /// A Secret Service keyring for a private D-Bus session: `dbus-run-session`
+    /// and `gnome-keyring-daemon` (apt: dbus gnome-keyring).
+    Keyring,
 }
 
 /// Plugins every harness charon loads (see `strongswan::PLUGINS`); must exist on disk.
@@ -154,6 +157,17 @@ pub fn check(p: Prereq) -> Result<(), String> {
             }
             if which("openssl").is_none() {
                 return Err("`openssl` not found (apt: openssl)".into());
+            }
+            Ok(())
+        }
+        Prereq::Keyring => {
+            for (bin, pkg) in [
+                ("dbus-run-session", "dbus"),
+                ("gnome-keyring-daemon", "gnome-keyring"),
+            ] {
+                if which(bin).is_none() {
+                    return Err(format!("`{bin}` not found (apt: {pkg})"));
+                }
             }
             Ok(())
         }

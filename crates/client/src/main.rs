@@ -10,6 +10,7 @@
 
 mod credential;
 mod fido;
+mod keyring;
 mod prompt;
 
 use std::io::IsTerminal;
@@ -46,6 +47,15 @@ enum Cmd {
         after_long_help = "Environment:\n  IBEX_FIDO_SOFT_TOKEN=FILE  answer FIDO2 prompts with the webauthn-authenticator-rs\n                             software token in FILE (as `ibex-responder enroll --token FILE`\n                             makes it) instead of a USB security key. For tests and\n                             demonstrations only: the file holds the private key unprotected.\n  IBEX_SOCKET=PATH           the daemon's socket (default /run/ibex/ibexd.sock)"
     )]
     Connect {
+        /// Profile name, uuid or JSON file.
+        profile: String,
+        /// Save the account password in your keyring once the connection is
+        /// up, and use it for this profile's password prompts from then on.
+        #[arg(long)]
+        remember_password: bool,
+    },
+    /// Delete the password `connect --remember-password` saved for a profile.
+    ForgetPassword {
         /// Profile name, uuid or JSON file.
         profile: String,
     },
@@ -101,6 +111,7 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| PathBuf::from("/run/ibex/ibexd.sock"));
     match cli.command {
         Cmd::Profiles { command } => profiles(command),
+        Cmd::ForgetPassword { profile } => forget_password(&profile),
         cmd => {
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -157,6 +168,25 @@ fn profiles(cmd: ProfileCmd) -> ExitCode {
     }
 }
 
+/// `ibex forget-password PROFILE`.
+fn forget_password(arg: &str) -> ExitCode {
+    let profile = match load_profile(arg) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    match keyring::forget(&profile.uuid.to_string()) {
+        Ok(true) => {
+            eprintln!("password of '{}' deleted from your keyring", profile.name);
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            eprintln!("no password of '{}' was saved", profile.name);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
 /// A stored profile by name or uuid, else a profile file.
 fn load_profile(arg: &str) -> Result<Profile, String> {
     let path = std::path::Path::new(arg);
@@ -170,7 +200,7 @@ fn load_profile(arg: &str) -> Result<Profile, String> {
 async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
     // Profile and files first: their errors do not depend on the daemon.
     let connect_with = match &cmd {
-        Cmd::Connect { profile } => match load_profile(profile).and_then(|p| {
+        Cmd::Connect { profile, .. } => match load_profile(profile).and_then(|p| {
             let c = credential::load(&p).map_err(|e| e.to_string())?;
             Ok((p, c))
         }) {
@@ -191,8 +221,12 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
         return fail(e);
     }
     match cmd {
-        Cmd::Connect { .. } => match connect_with {
-            Some((profile, credential)) => connect(&client, events, profile, credential).await,
+        Cmd::Connect {
+            remember_password, ..
+        } => match connect_with {
+            Some((profile, credential)) => {
+                connect(&client, events, profile, credential, remember_password).await
+            }
             None => ExitCode::FAILURE,
         },
         Cmd::Disconnect => disconnect(&client, events).await,
@@ -205,7 +239,7 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
             Err(e) => fail(e),
         },
         Cmd::Events => watch_events(&client, events).await,
-        Cmd::Profiles { .. } => ExitCode::SUCCESS,
+        Cmd::Profiles { .. } | Cmd::ForgetPassword { .. } => ExitCode::SUCCESS,
     }
 }
 
@@ -222,7 +256,13 @@ async fn connect(
     mut events: Events,
     profile: Profile,
     credential: Option<ConnectCredential>,
+    remember_password: bool,
 ) -> ExitCode {
+    let uuid = profile.uuid.to_string();
+    // The saved password answers the first password prompt; a typed one is
+    // saved once connected, if asked to.
+    let mut saved_used = false;
+    let mut typed: Option<zeroize::Zeroizing<String>> = None;
     if let Err(e) = check(client.request(Request::Subscribe).await) {
         return fail(e);
     }
@@ -293,6 +333,43 @@ async fn connect(
                     return fail(e);
                 }
             }
+            Event::Prompt(p) if p.kind == PromptKind::Password && !saved_used => {
+                saved_used = true;
+                let id = uuid.clone();
+                let saved = keyring::blocking(move || keyring::recall(&id))
+                    .await
+                    .unwrap_or_else(|e| {
+                        eprintln!("ibex: {e}");
+                        None
+                    });
+                let value = match saved {
+                    Some(pw) => {
+                        eprintln!("using the password saved in your keyring");
+                        SecretString::new(pw.to_string())
+                    }
+                    None => {
+                        saved_used = false;
+                        match ask_line(&p, interactive, &mut lines).await {
+                            Some(v) => {
+                                if remember_password {
+                                    typed = Some(zeroize::Zeroizing::new(v.clone()));
+                                }
+                                SecretString::new(v)
+                            }
+                            None => return cancel_prompt(client, p.prompt_id).await,
+                        }
+                    }
+                };
+                let r = client
+                    .request(Request::Answer {
+                        prompt_id: p.prompt_id,
+                        value,
+                    })
+                    .await;
+                if let Err(e) = check(r) {
+                    eprintln!("ibex: {e}");
+                }
+            }
             Event::Prompt(p) => {
                 let answer = if interactive {
                     prompt::ask_terminal(&p)
@@ -321,6 +398,13 @@ async fn connect(
                 state: ConnectionState::Connected,
                 ..
             } => {
+                if let Some(pw) = typed.take() {
+                    let id = uuid.clone();
+                    match keyring::blocking(move || keyring::remember(&id, &pw)).await {
+                        Ok(()) => eprintln!("password saved in your keyring"),
+                        Err(e) => eprintln!("ibex: {e}"),
+                    }
+                }
                 if let Ok(Response::Status(s)) = client.request(Request::Status).await {
                     print_status(&s, false);
                 }
@@ -330,6 +414,17 @@ async fn connect(
                 state: ConnectionState::Error | ConnectionState::Disconnected,
                 reason,
             } => {
+                let wrong = reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("user name or password"));
+                if saved_used && wrong {
+                    let id = uuid.clone();
+                    if let Ok(true) = keyring::blocking(move || keyring::forget(&id)).await {
+                        eprintln!(
+                            "the password saved in your keyring was refused; it has been deleted"
+                        );
+                    }
+                }
                 return fail(format!(
                     "connection failed: {}",
                     reason.unwrap_or_else(|| "unknown reason".into())
@@ -390,6 +485,25 @@ async fn attempt_over(events: &mut Events) {
         }
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(10), over).await;
+}
+
+/// The answer to a text prompt: hidden on a terminal, else the next stdin line.
+async fn ask_line(
+    p: &ibex_ipc::Prompt,
+    interactive: bool,
+    lines: &mut prompt::StdinLines,
+) -> Option<String> {
+    if interactive {
+        prompt::ask_terminal(p)
+    } else {
+        lines.next().await
+    }
+}
+
+/// Gives up on a prompt nobody can answer.
+async fn cancel_prompt(client: &Client, prompt_id: ibex_ipc::PromptId) -> ExitCode {
+    let _ = client.request(Request::CancelPrompt { prompt_id }).await;
+    fail("no answer to the prompt (stdin closed)")
 }
 
 /// `ibex events`: one JSON line per event, as the daemon sent it.

@@ -23,6 +23,8 @@ const PASSWORD: &str = "Tr0ub4dor&3-mfa-e2e";
 /// Base32 TOTP secret (160 bits).
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const PUSH_USER: &str = "push.ibex.test";
+/// A user who signs in with a password alone.
+const PASSWORD_USER: &str = "password.ibex.test";
 /// Where the approval page listens (inside the gateway namespace).
 const PUSH_API: &str = "127.0.0.1:8089";
 
@@ -83,6 +85,11 @@ fn responder_auth(gw_cert: &Path, gw_key: &Path) -> ResponderAuth {
                 "id": CLIENT_ID,
                 "eap": {"password": password_hashes(), "totp": {"secret": TOTP_SECRET}},
                 "rounds": [["mschapv2", "otp"]],
+            },
+            {
+                "id": PASSWORD_USER,
+                "eap": {"password": password_hashes()},
+                "rounds": [["mschapv2"]],
             },
             {
                 "id": PUSH_USER,
@@ -452,4 +459,97 @@ fn push_approved_in_headless_chromium() {
     );
     assert!(lab.client.ping(LAN_HOST, 1), "tunnel up after approval");
     assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+}
+
+/// `ibex connect --remember-password` saves the password in the user's
+/// keyring (GNOME Keyring's Secret Service in a private D-Bus session), the
+/// next connect answers the password prompt from it with no input, and
+/// `ibex forget-password` deletes it.
+#[test]
+fn password_remembered_in_the_keyring() {
+    if !require(&[
+        Prereq::Root,
+        Prereq::Netns,
+        Prereq::Tun,
+        Prereq::Pki,
+        Prereq::Keyring,
+    ]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    let set = pki.set(KeyKind::Ecdsa);
+    let lab = Lab::new(true);
+    let dir = tempdir("ibx-keyring-").unwrap();
+    let _resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
+    let responder = Responder::start(
+        &lab,
+        dir.path(),
+        &responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+    );
+    let daemon = Daemon::start(&lab, dir.path(), "keyring");
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: PASSWORD_USER,
+            rounds: &["mschapv2"],
+            ca_pem: &ca_pem,
+        },
+    );
+    let home = dir.path().join("home");
+    let run = dir.path().join("run");
+    for d in [&home, &run] {
+        std::fs::create_dir_all(d).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let script = r#"
+        printf unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 10
+        printf '%s\n' "$PW" | "$IBEX" --socket "$SOCK" connect --remember-password "$PROFILE" || exit 11
+        "$IBEX" --socket "$SOCK" disconnect || exit 12
+        "$IBEX" --socket "$SOCK" connect "$PROFILE" </dev/null || exit 13
+        "$IBEX" --socket "$SOCK" disconnect || exit 14
+        "$IBEX" forget-password "$PROFILE" || exit 15
+        "$IBEX" --socket "$SOCK" connect "$PROFILE" </dev/null && exit 16
+        exit 0
+    "#;
+    let out = lab
+        .client
+        .command(&[
+            "timeout",
+            "120",
+            "dbus-run-session",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ])
+        .env("PW", PASSWORD)
+        .env("IBEX", workspace_bin("ibex"))
+        .env("SOCK", &daemon.socket)
+        .env("PROFILE", &profile)
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &run)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "keyring round trip failed ({:?}): {err}\n{}\n{}",
+        out.status.code(),
+        daemon.log(),
+        responder.log()
+    );
+    assert!(err.contains("password saved in your keyring"), "{err}");
+    assert!(
+        err.contains("using the password saved in your keyring"),
+        "{err}"
+    );
+    assert!(err.contains("deleted from your keyring"), "{err}");
+    assert!(
+        err.contains("no answer to the prompt"),
+        "after forget-password the prompt needs input again: {err}"
+    );
+    let everything = format!("{}\n{}\n{err}", daemon.log(), responder.log());
+    assert!(!everything.contains(PASSWORD), "the password leaked");
 }
