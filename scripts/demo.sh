@@ -82,6 +82,7 @@ echo "$psk" | ibex connect "$tmp/demo.json"
 echo "==> ping 10.99.0.2 through the tunnel"
 ip netns exec "$cli" ping -c3 -i0.2 10.99.0.2
 echo "==> ibex status"
+sleep 1.2 # ibexd publishes traffic counters once a second, not per packet
 ibex status
 echo "==> client resolv.conf while connected"
 ip netns exec "$cli" cat /etc/resolv.conf
