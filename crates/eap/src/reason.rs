@@ -25,7 +25,8 @@ pub const PUSH_DENIED: &str = "push-denied";
 pub const PUSH_EXPIRED: &str = "push-expired";
 /// The security key's assertion was not accepted.
 pub const FIDO_FAILED: &str = "fido-failed";
-/// The directory does not know the user.
+/// The directory does not know the user. Ibex servers never send it (they
+/// say `password-wrong`, so accounts cannot be enumerated); other servers may.
 pub const UNKNOWN_USER: &str = "unknown-user";
 /// The peer refused (Nak'd) the method the server requires.
 pub const METHOD_REFUSED: &str = "method-refused";

@@ -104,7 +104,11 @@ impl ServerFailure {
     /// sent to the peer. Directory messages are for logs only.
     fn notification(&self) -> String {
         let (token, text) = match self {
-            ServerFailure::UnknownUser => (reason::UNKNOWN_USER.into(), "unknown user".into()),
+            // Never tell an unauthenticated peer whether an account exists.
+            ServerFailure::UnknownUser => (
+                reason::PASSWORD_WRONG.into(),
+                "wrong user name or password".into(),
+            ),
             ServerFailure::LockedOut(d) => (
                 format!("{}:{}", reason::LOCKED_OUT, d.as_secs()),
                 format!(
@@ -785,4 +789,16 @@ fn discard(why: impl Into<String>) -> ServerStep {
     let why = why.into();
     debug!(reason = %why, "EAP server: discarded");
     ServerStep::Discard(why)
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_account_is_announced_as_a_wrong_password() {
+        let unknown = ServerFailure::UnknownUser.notification();
+        assert!(unknown.starts_with("[password-wrong] "), "{unknown}");
+        assert!(!unknown.contains("unknown"), "{unknown}");
+    }
 }

@@ -171,3 +171,27 @@ fn mschap_challenge_format() {
     assert_eq!(d[4], 16);
     assert_eq!(&d[21..], b"ibex");
 }
+
+/// An unknown account looks exactly like a wrong password to the peer (no
+/// account enumeration); only the server's own result says which.
+#[test]
+fn unknown_user_is_reported_as_a_wrong_password() {
+    let dir = TestDirectory::new();
+    dir.with(|s| s.passwords.clear());
+    let unknown = run(config(), &dir, vec![ServerMethod::MsChapV2]);
+    assert_eq!(unknown.server, Some(Err(ServerFailure::UnknownUser)));
+    let dir = TestDirectory::new();
+    dir.with(|s| {
+        s.passwords.insert(USER.into(), "another password".into());
+    });
+    let wrong = run(config(), &dir, vec![ServerMethod::MsChapV2]);
+    assert!(matches!(
+        wrong.server,
+        Some(Err(ServerFailure::WrongPassword))
+    ));
+    assert_eq!(
+        format!("{:?}", unknown.peer),
+        format!("{:?}", wrong.peer),
+        "the peer cannot tell the two apart"
+    );
+}
