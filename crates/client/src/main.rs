@@ -288,12 +288,12 @@ async fn connect(
                 e = events.recv() => e,
                 line = lines.next() => {
                     match line {
-                        Some(l) if l.trim() == prompt::USE_CODE => {
+                        Some(l) if l.trim() == ibex_ipc::USE_CODE => {
                             push_prompt = None;
                             let r = client
                                 .request(Request::Answer {
                                     prompt_id,
-                                    value: SecretString::new(prompt::USE_CODE.into()),
+                                    value: SecretString::new(ibex_ipc::USE_CODE.into()),
                                 })
                                 .await;
                             if let Err(e) = check(r) {
@@ -313,7 +313,7 @@ async fn connect(
             Event::Prompt(p) if p.kind == PromptKind::Push => {
                 // Answered on the phone: show the number, read nothing.
                 eprintln!("{}", prompt::push_notice(&p));
-                if p.choices.iter().any(|c| c == prompt::USE_CODE) {
+                if p.choices.iter().any(|c| c == ibex_ipc::USE_CODE) {
                     push_prompt = Some(p.prompt_id);
                 }
             }

@@ -4,9 +4,6 @@
 use ibex_ipc::{FidoRequest, Prompt, PromptKind};
 use tokio::io::{AsyncBufReadExt, BufReader, Stdin};
 
-/// The answer to a push approval prompt that switches to a one-time code.
-pub const USE_CODE: &str = "code";
-
 /// Lines of stdin, one per prompt.
 pub struct StdinLines {
     lines: tokio::io::Lines<BufReader<Stdin>>,

@@ -93,27 +93,32 @@ impl Default for Snapshot {
     }
 }
 
-/// A question for a person, on behalf of the engine (EAP prompts).
+/// What a prompt asks a person, on behalf of the engine (EAP prompts).
 #[derive(Debug)]
-// A handful of these per sign-in: their size does not matter.
-#[allow(clippy::large_enum_variant)]
+pub struct Question {
+    /// What is asked.
+    pub kind: ibex_ipc::PromptKind,
+    /// Text to show.
+    pub text: String,
+    /// Push: the number to match.
+    pub number: Option<String>,
+    /// Answers other than free text (push: [`ibex_ipc::USE_CODE`] when the
+    /// gateway accepts a code instead).
+    pub choices: Vec<String>,
+    /// FIDO2: what the security key must sign (the prompt's `fido`).
+    pub fido: Option<ibex_ipc::FidoRequest>,
+    /// How long the prompt stays open.
+    pub timeout: Duration,
+}
+
+/// A request to the daemon's prompt broker.
+#[derive(Debug)]
 pub enum Ask {
     /// Show a prompt; the answer (or `None` when cancelled or expired)
     /// arrives on `answer`.
     Open {
-        /// What is asked.
-        kind: ibex_ipc::PromptKind,
-        /// Text to show.
-        text: String,
-        /// Push: the number to match.
-        number: Option<String>,
-        /// Answers other than free text (push: [`USE_CODE`] when the
-        /// gateway accepts a code instead).
-        choices: Vec<String>,
-        /// FIDO2: what the security key must sign (the prompt's `fido`).
-        fido: Option<ibex_ipc::FidoRequest>,
-        /// How long the prompt stays open.
-        timeout: Duration,
+        /// The prompt.
+        question: Box<Question>,
         /// Where the answer goes.
         answer: tokio::sync::oneshot::Sender<Option<ibex_ipc::SecretString>>,
     },
@@ -121,9 +126,9 @@ pub enum Ask {
     Close,
 }
 
-/// The answer to a push prompt that asks for a one-time code instead; also
-/// what [`run`] returns when that ends the attempt.
-pub const USE_CODE: &str = "code";
+/// What [`run`] returns when the person chose a one-time code over a push
+/// approval.
+pub const USE_CODE: &str = ibex_ipc::USE_CODE;
 
 /// Commands to a running connection.
 #[derive(Debug)]
@@ -434,16 +439,18 @@ fn ask(
         _ => default.to_string(),
     };
     Ask::Open {
-        kind,
-        text,
-        number: p.number.map(|n| format!("{n:02}")),
-        choices: if p.kind == K::Push && p.code_alternative {
-            vec![USE_CODE.to_string()]
-        } else {
-            vec![]
-        },
-        fido: p.fido.map(fido_request),
-        timeout: p.timeout.unwrap_or(Duration::from_secs(120)),
+        question: Box::new(Question {
+            kind,
+            text,
+            number: p.number.map(|n| format!("{n:02}")),
+            choices: if p.kind == K::Push && p.code_alternative {
+                vec![USE_CODE.to_string()]
+            } else {
+                vec![]
+            },
+            fido: p.fido.map(fido_request),
+            timeout: p.timeout.unwrap_or(Duration::from_secs(120)),
+        }),
         answer,
     }
 }
@@ -652,12 +659,12 @@ mod tests {
             user_verification: "required".into(),
         });
         let (tx, _rx) = tokio::sync::oneshot::channel();
-        let Ask::Open {
-            kind, text, fido, ..
-        } = ask(p, tx)
-        else {
+        let Ask::Open { question, .. } = ask(p, tx) else {
             panic!("not a prompt");
         };
+        let Question {
+            kind, text, fido, ..
+        } = *question;
         assert_eq!(kind, ibex_ipc::PromptKind::Fido2);
         assert_eq!(text, "Touch your security key");
         let fido = fido.expect("the request goes to the agents");

@@ -17,7 +17,7 @@ use ibex_profile::{Credential, Profile, Routes};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
-use crate::connection::{self, Command, Params, Phase, Snapshot};
+use crate::connection::{self, Command, Params, Phase, Question, Snapshot};
 use crate::signin::{sign_in, SignIn};
 
 /// How long a prompt waits for an answer.
@@ -40,15 +40,7 @@ pub enum Msg {
     Gone { conn: u64 },
     /// The connection flow needs an answer from a person.
     Ask {
-        kind: PromptKind,
-        text: String,
-        /// Push: the number to match.
-        number: Option<String>,
-        /// Answers other than free text (push: "code").
-        choices: Vec<String>,
-        /// FIDO2: what the security key must sign.
-        fido: Option<ibex_ipc::FidoRequest>,
-        timeout: Duration,
+        question: Box<Question>,
         answer: oneshot::Sender<Option<SecretString>>,
     },
     /// The open prompt is over without an answer from an agent (a push was decided).
@@ -68,16 +60,6 @@ struct Active {
     commands: Option<mpsc::Sender<Command>>,
     snapshot: Snapshot,
     state: ConnectionState,
-}
-
-/// What a prompt asks, as the connection flow put it.
-struct Question {
-    kind: PromptKind,
-    text: String,
-    number: Option<String>,
-    choices: Vec<String>,
-    fido: Option<ibex_ipc::FidoRequest>,
-    timeout: Duration,
 }
 
 struct PendingPrompt {
@@ -162,25 +144,7 @@ impl Manager {
                 Msg::Gone { conn } => {
                     self.subscribers.remove(&conn);
                 }
-                Msg::Ask {
-                    kind,
-                    text,
-                    number,
-                    choices,
-                    fido,
-                    timeout,
-                    answer,
-                } => self.ask(
-                    Question {
-                        kind,
-                        text,
-                        number,
-                        choices,
-                        fido,
-                        timeout,
-                    },
-                    answer,
-                ),
+                Msg::Ask { question, answer } => self.ask(*question, answer),
                 Msg::Retrying { reason } => {
                     self.close_prompt(CloseReason::Cancelled);
                     self.set_state(ConnectionState::Connecting, Some(reason));
@@ -575,28 +539,12 @@ async fn attempt(
         tokio::spawn(async move {
             while let Some(a) = ask_rx.recv().await {
                 let msg = match a {
-                    connection::Ask::Open {
-                        kind,
-                        text,
-                        number,
-                        choices,
-                        fido,
-                        timeout,
-                        answer,
-                    } => {
+                    connection::Ask::Open { question, answer } => {
                         // A push nobody approved is no reason to push again.
-                        if kind != PromptKind::Push {
+                        if question.kind != PromptKind::Push {
                             prompted.store(true, std::sync::atomic::Ordering::Relaxed);
                         }
-                        Msg::Ask {
-                            kind,
-                            text,
-                            number,
-                            choices,
-                            fido,
-                            timeout,
-                            answer,
-                        }
+                        Msg::Ask { question, answer }
                     }
                     connection::Ask::Close => Msg::ClosePrompt,
                 };
@@ -624,12 +572,14 @@ async fn ask_psk(
     );
     manager
         .send(Msg::Ask {
-            kind: PromptKind::Psk,
-            text,
-            number: None,
-            choices: vec![],
-            fido: None,
-            timeout: PROMPT_TIMEOUT,
+            question: Box::new(Question {
+                kind: PromptKind::Psk,
+                text,
+                number: None,
+                choices: vec![],
+                fido: None,
+                timeout: PROMPT_TIMEOUT,
+            }),
             answer: tx,
         })
         .await

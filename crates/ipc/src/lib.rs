@@ -45,3 +45,7 @@ pub use request::{PromptId, Request, RequestId};
 pub use response::{Counters, ErrorCode, ProfileRef, Response, Status};
 pub use secret::SecretString;
 pub use version::{ProtocolVersion, PROTOCOL_VERSION};
+
+/// The answer to a `push` prompt offering it in `choices`: sign in with a
+/// one-time code instead of the approval.
+pub const USE_CODE: &str = "code";
