@@ -155,7 +155,7 @@ impl Manager {
                             prompt_id: p.prompt.prompt_id,
                             reason: CloseReason::Answered,
                         });
-                        self.set_state(ConnectionState::Connecting, None);
+                        self.prompt_over();
                     }
                 }
                 Msg::Snapshot(s) => self.snapshot(s),
@@ -195,6 +195,14 @@ impl Manager {
                     }
                 }
             }
+        }
+    }
+
+    /// A prompt was answered or decided: a sign-in waiting for the person
+    /// goes on (a working tunnel stays connected).
+    fn prompt_over(&mut self) {
+        if self.active.as_ref().map(|a| a.state) == Some(ConnectionState::WaitingForUser) {
+            self.set_state(ConnectionState::Connecting, None);
         }
     }
 
@@ -249,11 +257,17 @@ impl Manager {
             answer,
             expires: Instant::now() + timeout,
         });
-        self.set_state(ConnectionState::WaitingForUser, None);
+        // A working tunnel that signs in again (reauthentication) stays
+        // connected while it asks: the prompt event is the call to act.
+        if self.active.as_ref().map(|a| a.state) != Some(ConnectionState::Connected) {
+            self.set_state(ConnectionState::WaitingForUser, None);
+        }
     }
 
     fn snapshot(&mut self, s: Snapshot) {
         let state = match &s.phase {
+            // Signing in with a prompt open: it is up to the person.
+            Phase::Connecting if self.prompt.is_some() => ConnectionState::WaitingForUser,
             Phase::Connecting => ConnectionState::Connecting,
             Phase::Connected => ConnectionState::Connected,
             Phase::Disconnecting => ConnectionState::Disconnecting,
@@ -345,7 +359,7 @@ impl Manager {
                         prompt_id,
                         reason: CloseReason::Answered,
                     });
-                    self.set_state(ConnectionState::Connecting, None);
+                    self.prompt_over();
                     Response::Ok
                 }
                 other => {

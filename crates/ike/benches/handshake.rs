@@ -81,6 +81,7 @@ fn configs(ike: &str, esp: &str) -> (Arc<Config>, ResponderConfig) {
         eap_step_timeout: std::time::Duration::from_secs(120),
         eap_tls: None,
         eap_only: false,
+        auth_lifetime: None,
     };
     (Arc::new(c), r)
 }

@@ -180,6 +180,10 @@ pub struct ResponderConfig {
     /// default: clients that insist on a gateway signature (strongSwan's
     /// `remote { auth = pubkey }`) look the same on the wire.
     pub eap_only: bool,
+    /// Authentication lifetime announced to initiators (AUTH_LIFETIME, RFC
+    /// 4478): they must sign in again before it runs out, and an SA whose
+    /// lifetime is over is deleted. `None`: authentications never expire.
+    pub auth_lifetime: Option<Duration>,
 }
 
 impl std::fmt::Debug for ResponderConfig {
@@ -194,6 +198,7 @@ impl std::fmt::Debug for ResponderConfig {
             .field("eap_step_timeout", &self.eap_step_timeout)
             .field("eap_tls", &self.eap_tls.is_some())
             .field("eap_only", &self.eap_only)
+            .field("auth_lifetime", &self.auth_lifetime)
             .finish()
     }
 }

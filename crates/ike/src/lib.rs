@@ -2,13 +2,15 @@
 //!
 //! No sockets, threads or clocks live here: the caller feeds datagrams and the
 //! current time in, and takes datagrams, events and the next deadline out
-//! ([`Session`] for one IKE SA, [`Responder`] for a gateway serving many).
+//! ([`Session`] for one IKE SA, [`Initiator`] for a client connection that
+//! survives reauthentication, [`Responder`] for a gateway serving many).
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod identity;
+pub mod initiator;
 pub mod keylog;
 pub mod message;
 pub mod pool;
@@ -20,6 +22,7 @@ pub use ibex_eap as eap;
 
 pub use config::{Config, LocalAuth, PeerAuth, PeerEntry, ResponderConfig, Retransmit};
 pub use identity::Identity;
+pub use initiator::{Initiator, RngSource};
 pub use responder::{Responder, SessionId};
 pub use session::{
     ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Role, Session, State, Transmit,

@@ -171,6 +171,11 @@ pub struct FileConfig {
     /// certificates; needed by users with `tls` in their `rounds`.
     #[serde(default)]
     pub eap_tls: Option<EapTlsSettings>,
+    /// Clients must sign in again after this many seconds (AUTH_LIFETIME,
+    /// RFC 4478; at least 20); an IKE SA still signed in with an older
+    /// authentication is deleted. Absent: sign-ins never expire.
+    #[serde(default)]
+    pub auth_lifetime_secs: Option<u64>,
 }
 
 /// The top-level `"eap_tls"` object:
@@ -403,6 +408,15 @@ impl FileConfig {
         if peers.is_empty() {
             return Err(invalid("users", "no users: nobody could connect".into()));
         }
+        if self
+            .auth_lifetime_secs
+            .is_some_and(|s| !(20..=u64::from(u32::MAX)).contains(&s))
+        {
+            return Err(invalid(
+                "auth_lifetime_secs",
+                "must be at least 20 seconds: clients need time to sign in again".into(),
+            ));
+        }
         // With PSK gateway authentication, the gateway proves itself with the user's PSK.
         let local_auth = match local_auth {
             Some(a) => a,
@@ -487,6 +501,7 @@ impl FileConfig {
                 eap_step_timeout: step_timeout,
                 eap_tls,
                 eap_only: false,
+                auth_lifetime: self.auth_lifetime_secs.map(std::time::Duration::from_secs),
             },
             listen: self.listen,
             pool,

@@ -220,7 +220,10 @@ impl Gateway {
             | Event::Config(_)
             | Event::ChildFailed(_)
             | Event::Prompt(_)
-            | Event::PromptClosed => {}
+            | Event::PromptClosed
+            | Event::ReauthRequired { .. }
+            | Event::Reauthenticated(_)
+            | Event::ReauthFailed(_) => {}
         }
     }
 }

@@ -27,8 +27,8 @@ use ibex_ike::eap::{
 use ibex_ike::message::TrafficSelector;
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{
-    Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig, Session,
-    Transmit,
+    Config, Event, Identity, Initiator, LocalAuth, PeerAuth, PeerEntry, Responder, ResponderConfig,
+    Session, Transmit,
 };
 use ibex_tunnel::KeyLog;
 use rustls_pki_types::pem::PemObject;
@@ -474,7 +474,7 @@ fn reader(sock: UdpSocket, local: SocketAddr, tx: mpsc::Sender<(SocketAddr, Sock
 }
 
 enum Engine {
-    Ini(Box<Session>),
+    Ini(Box<Initiator>),
     Resp(Box<Responder>),
 }
 
@@ -509,9 +509,16 @@ impl Engine {
             Engine::Resp(s) => s.poll_event(),
         }
     }
+    /// Answers the open prompt (of the sign-in in progress, for an initiator).
+    fn answer(&mut self, id: u64, now: Instant, a: Answer) {
+        match self {
+            Engine::Ini(s) => s.answer(now, a),
+            Engine::Resp(s) => s.with_session(id, |s| s.answer(now, a)),
+        }
+    }
     fn command(&mut self, id: u64, f: impl FnOnce(&mut Session)) {
         match self {
-            Engine::Ini(s) => f(s),
+            Engine::Ini(s) => f(s.current_mut()),
             Engine::Resp(s) => s.with_session(id, f),
         }
     }
@@ -553,12 +560,12 @@ fn main() {
             let remote = d
                 .remote
                 .unwrap_or_else(|| fail("initiator needs \"remote\""));
-            Engine::Ini(Box::new(Session::initiate(
+            Engine::Ini(Box::new(Initiator::new(
                 Arc::new(config),
                 start,
                 l500,
                 SocketAddr::new(remote, 500),
-                Box::new(SystemRandom::new()),
+                Box::new(|| Box::new(SystemRandom::new())),
             )))
         }
         "responder" => {
@@ -594,6 +601,7 @@ fn main() {
                 eap_step_timeout: std::time::Duration::from_secs(120),
                 eap_tls,
                 eap_only: d.eap_server.as_ref().is_some_and(|s| s.eap_only),
+                auth_lifetime: None,
             };
             Engine::Resp(Box::new(Responder::new(
                 rc,
@@ -669,9 +677,16 @@ fn main() {
                         Some(a) => Answer::Secret(ibex_ike::eap::Secret::from_slice(a.as_bytes())),
                         None => Answer::Cancel,
                     };
-                    engine.command(id, |s| s.answer(now, answer));
+                    engine.answer(id, now, answer);
                 }
                 Event::PromptClosed => println!("EVENT prompt_closed"),
+                Event::ReauthRequired { .. } => println!("EVENT reauth_required"),
+                Event::Reauthenticated(i) => println!(
+                    "EVENT reauthenticated spi_i={} spi_r={}",
+                    hex(&i.spi_i),
+                    hex(&i.spi_r)
+                ),
+                Event::ReauthFailed(reason) => println!("EVENT reauth_failed reason={reason}"),
                 Event::Closed(reason) => {
                     if let ibex_ike::CloseReason::Eap(f) = &reason {
                         print_eap_failure(f);

@@ -108,6 +108,7 @@ pub fn responder_config(mode: u8) -> ResponderConfig {
         eap_step_timeout: Duration::from_secs(120),
         eap_tls: None,
         eap_only: false,
+        auth_lifetime: None,
     }
 }
 

@@ -103,7 +103,9 @@ impl Session {
             payloads.extend(certs.iter().cloned());
         }
         payloads.extend(super::init::certreqs(config.peer_auth.as_ref()));
-        payloads.push(notify(NotifyType::INITIAL_CONTACT, vec![]));
+        if self.initial_contact {
+            payloads.push(notify(NotifyType::INITIAL_CONTACT, vec![]));
+        }
         if let Some(r) = &config.remote_id {
             payloads.push(Payload::IdR(r.to_payload()));
         }
@@ -385,6 +387,7 @@ impl Session {
         }
         self.state = State::Established;
         self.last_heard = now;
+        self.note_auth_lifetime(now, &payloads);
         self.emit_ike_up(false);
         info!(peer = ?self.peer_id, rounds = flow.rounds.len(), "IKE SA established");
         let (ni, nr) = (flow.transcript.ni.clone(), flow.transcript.nr.clone());

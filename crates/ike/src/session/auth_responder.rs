@@ -392,6 +392,8 @@ impl Session {
         info!(peer = ?self.peer_id, rounds = flow.rounds.len(), "IKE SA established");
         let (ni, nr) = (flow.half.ni.clone(), flow.half.nr.clone());
         out.extend(self.respond_child(&flow.first, &ni, &nr, ctx.as_mut(), true));
+        let lifetime = ctx.as_ref().and_then(|c| c.config.auth_lifetime);
+        out.extend(self.announce_auth_lifetime(lifetime));
         if self.mobike {
             out.push(notify(NotifyType::MOBIKE_SUPPORTED, vec![]));
         }

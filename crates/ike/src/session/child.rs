@@ -29,6 +29,8 @@ pub(crate) struct ChildRequest {
     pub ts_i: Vec<TrafficSelector>,
     pub ts_r: Vec<TrafficSelector>,
     pub want_vip: bool,
+    /// The virtual address to ask for (reauthentication keeps its address).
+    pub requested_vip: Option<Ipv4Addr>,
     /// CREATE_CHILD_SA only: our nonce and PFS key.
     pub nonce: Option<Vec<u8>>,
     pub dh: Option<DhPrivate>,
@@ -212,7 +214,7 @@ impl ChildRequest {
             let attrs = vec![
                 ConfigAttribute {
                     kind: ConfigAttribute::INTERNAL_IP4_ADDRESS,
-                    value: vec![],
+                    value: super::reauth::requested_address(self.requested_vip),
                 },
                 ConfigAttribute {
                     kind: ConfigAttribute::INTERNAL_IP4_DNS,
@@ -277,6 +279,7 @@ impl Session {
             ts_i,
             ts_r: self.config.remote_ts.clone(),
             want_vip,
+            requested_vip: self.requested_vip.filter(|_| want_vip),
             nonce: None,
             dh: None,
             rekey_of: None,
@@ -299,6 +302,7 @@ impl Session {
                 _ => None,
             }) {
                 let rc = parse_cp(cp);
+                self.note_virtual_ip(&rc.addresses);
                 info!(addresses = ?rc.addresses, dns = ?rc.dns, "configuration received");
                 self.events.push_back(Event::Config(rc));
             }

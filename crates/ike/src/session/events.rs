@@ -173,6 +173,20 @@ pub enum Event {
     Prompt(ibex_eap::Prompt),
     /// Initiator: the prompt shown last is no longer current.
     PromptClosed,
+    /// Initiator: the gateway's authentication of us runs out at `deadline`
+    /// (RFC 4478): sign in again with [`super::Session::reauthenticate`]
+    /// while this session keeps carrying traffic, then close this one.
+    ReauthRequired {
+        /// When the gateway will delete this IKE SA.
+        deadline: std::time::Instant,
+    },
+    /// [`crate::Initiator`]: the new sign-in is done and its Child SA
+    /// (announced just before as [`Event::ChildUp`]) carries the traffic;
+    /// the replaced IKE SA is being deleted.
+    Reauthenticated(IkeSaInfo),
+    /// [`crate::Initiator`]: signing in again failed; the working IKE SA
+    /// lasts until the gateway's deadline.
+    ReauthFailed(CloseReason),
     /// The session is over.
     Closed(CloseReason),
 }

@@ -180,6 +180,7 @@ impl Session {
                     ts_i,
                     ts_r,
                     want_vip: false,
+                    requested_vip: None,
                     nonce: Some(n),
                     dh,
                     rekey_of: Some(old),

@@ -30,6 +30,8 @@ impl Session {
                 )),
             );
         }
+        // RFC 4478: a gateway may (re)announce the authentication lifetime.
+        self.note_auth_lifetime(self.clock, payloads);
         for p in payloads {
             let Payload::Delete(d) = p else { continue };
             if d.protocol == ProtocolId::IKE {

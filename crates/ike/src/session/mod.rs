@@ -18,6 +18,7 @@ mod fragment;
 mod informational;
 mod init;
 mod natd;
+mod reauth;
 mod rekey;
 mod sa;
 
@@ -30,6 +31,7 @@ use tracing::{debug, info, warn};
 
 pub use child::{narrow, ts_contains, ts_prefix};
 pub use events::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Transmit};
+pub use reauth::reauth_margin;
 
 use crate::config::{Config, ResponderConfig};
 use crate::crypto::{DhPrivate, RandomSource};
@@ -162,6 +164,14 @@ pub struct Session {
     auth_deadline: Instant,
     /// Last time an authenticated message arrived.
     last_heard: Instant,
+    /// Authentication lifetime (RFC 4478) and the reauthentication timer.
+    auth_clock: reauth::AuthClock,
+    /// Initiator: send INITIAL_CONTACT (not when replacing an SA).
+    initial_contact: bool,
+    /// Initiator: the virtual IPv4 address to ask for (reauthentication).
+    requested_vip: Option<std::net::Ipv4Addr>,
+    /// Initiator: the virtual IPv4 address the gateway assigned.
+    virtual_ip: Option<std::net::Ipv4Addr>,
     /// The latest time the caller gave us.
     clock: Instant,
 }
@@ -173,14 +183,27 @@ impl Session {
         now: Instant,
         local: SocketAddr,
         remote: SocketAddr,
+        rng: Box<dyn RandomSource + Send>,
+    ) -> Session {
+        let mut s = Session::new_initiator(config, now, local, remote, rng, true);
+        s.start_init(now, None, None);
+        s
+    }
+
+    fn new_initiator(
+        config: Arc<Config>,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
         mut rng: Box<dyn RandomSource + Send>,
+        initial_contact: bool,
     ) -> Session {
         let mut spi = [0u8; 8];
         while spi == [0u8; 8] {
             rng.fill(&mut spi);
         }
         let mut s = Session::blank(Role::Initiator, config, now, local, remote, rng, spi);
-        s.start_init(now, None, None);
+        s.initial_contact = initial_contact;
         s
     }
 
@@ -224,6 +247,10 @@ impl Session {
             deferred: None,
             auth_deadline: now + HALF_OPEN_LIFETIME,
             last_heard: now,
+            auth_clock: Default::default(),
+            initial_contact: false,
+            requested_vip: None,
+            virtual_ip: None,
             clock: now,
         }
     }
@@ -236,6 +263,11 @@ impl Session {
     /// No request of ours is outstanding or queued.
     pub fn is_idle(&self) -> bool {
         self.outstanding.is_none() && self.tasks.is_empty()
+    }
+
+    /// The latest time the caller gave the session.
+    pub(crate) fn clock(&self) -> Instant {
+        self.clock
     }
 
     /// The session's state.
@@ -297,6 +329,9 @@ impl Session {
             (self.config.dpd_interval, self.state, &self.outstanding)
         {
             let d = self.last_heard + iv;
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
+        if let Some(d) = self.auth_timer() {
             t = Some(t.map_or(d, |x| x.min(d)));
         }
         if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder {
@@ -496,6 +531,7 @@ impl Session {
                 self.queue(now, Task::Liveness);
             }
         }
+        self.auth_timeout(now);
         self.drive(now);
     }
 

@@ -12,13 +12,13 @@ use ibex_ike::{CloseReason, Event, LocalAuth, PeerAuth, PeerEntry};
 
 use super::{cert_configs, configs, names, Sim, BAD, CLEAN, PSK};
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 const CODE: &str = "492039";
 const SUITE: (&str, &str) = ("chacha20poly1305-prfsha256-x25519", "chacha20poly1305");
 
 /// A user database with one user, counting what the server asked.
 #[derive(Default)]
-struct TestDirectory {
+pub(super) struct TestDirectory {
     push: Mutex<Option<PushState>>,
     pushes: Mutex<u32>,
     otp_checks: Mutex<Vec<String>>,
@@ -111,8 +111,23 @@ fn eap_peer(password: Option<&str>) -> LocalAuth {
 }
 
 /// PSK-authenticated gateway; the client signs in with EAP `methods`.
-fn eap_sim(methods: Vec<ServerMethod>, link: super::Link, seed: u64) -> (Sim, Arc<TestDirectory>) {
+pub(super) fn eap_sim(
+    methods: Vec<ServerMethod>,
+    link: super::Link,
+    seed: u64,
+) -> (Sim, Arc<TestDirectory>) {
+    eap_sim_with(methods, link, seed, |_| {})
+}
+
+/// [`eap_sim`] with changes to the gateway's configuration.
+pub(super) fn eap_sim_with(
+    methods: Vec<ServerMethod>,
+    link: super::Link,
+    seed: u64,
+    edit: impl FnOnce(&mut ibex_ike::ResponderConfig),
+) -> (Sim, Arc<TestDirectory>) {
     let (mut c, mut r) = configs(SUITE.0, SUITE.1);
+    edit(&mut r);
     c.local_auth = eap_peer(None);
     c.peer_auth = Some(PeerAuth::Psk(ibex_ike::crypto::Secret::from_slice(PSK)));
     let dir = Arc::new(TestDirectory::default());
@@ -121,11 +136,11 @@ fn eap_sim(methods: Vec<ServerMethod>, link: super::Link, seed: u64) -> (Sim, Ar
     (Sim::new(c, r, link, seed), dir)
 }
 
-fn secret(s: &str) -> Answer {
+pub(super) fn secret(s: &str) -> Answer {
     Answer::Secret(EapSecret::from_slice(s.as_bytes()))
 }
 
-fn prompts(s: &Sim) -> Vec<PromptKind> {
+pub(super) fn prompts(s: &Sim) -> Vec<PromptKind> {
     s.ini_events
         .iter()
         .filter_map(|e| match e {
@@ -181,16 +196,16 @@ fn mschapv2_password_prompted_once_and_never_again_on_rekeys() {
     run_established(&mut sim);
     assert_eq!(prompts(&sim), vec![PromptKind::Password]);
     // Child and IKE rekeys reuse the authenticated IKE SA: no prompt.
-    let old = sim.ini.child_spis()[0];
+    let old = sim.ini.current().child_spis()[0];
     let now = sim.now;
-    sim.ini.rekey_child(now, old);
+    sim.ini.current_mut().rekey_child(now, old);
     assert!(
         sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events)
             .len()
             == 2)
     );
     let now = sim.now;
-    sim.ini.rekey_ike(now);
+    sim.ini.current_mut().rekey_ike(now);
     assert!(sim.run_until(Duration::from_secs(120), |s| s
         .ini_events
         .iter()

@@ -2,6 +2,7 @@
 //! a lossy, duplicating, reordering link with a fake clock.
 
 mod eap;
+mod reauth;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -11,8 +12,8 @@ use std::time::{Duration, Instant};
 use ibex_ike::crypto::{Secret, SeededRandom};
 use ibex_ike::proposal::{EspProposal, IkeProposal};
 use ibex_ike::{
-    CloseReason, Config, Event, Identity, LocalAuth, PeerAuth, PeerEntry, Responder,
-    ResponderConfig, Retransmit, Session, State,
+    CloseReason, Config, Event, Identity, Initiator, LocalAuth, PeerAuth, PeerEntry, Responder,
+    ResponderConfig, Retransmit, State,
 };
 
 const PSK: &[u8] = b"simulation-psk-0123456789";
@@ -60,7 +61,7 @@ struct Packet {
 
 struct Sim {
     now: Instant,
-    ini: Session,
+    ini: Initiator,
     resp: Responder,
     link: Link,
     prng: Prng,
@@ -132,6 +133,7 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
         eap_step_timeout: std::time::Duration::from_secs(120),
         eap_tls: None,
         eap_only: false,
+        auth_lifetime: None,
     };
     (c, r)
 }
@@ -145,12 +147,17 @@ impl Sim {
                 .try_init();
         }
         let now = Instant::now();
-        let ini = Session::initiate(
+        let mut k = seed;
+        let ini = Initiator::new(
             Arc::new(c),
             now,
             addr("198.51.100.2:500"),
             addr("192.0.2.1:500"),
-            Box::new(SeededRandom::new(seed)),
+            Box::new(move || {
+                let r = Box::new(SeededRandom::new(k));
+                k += 7919;
+                r
+            }),
         );
         let mut n = seed;
         let resp = Responder::new(
@@ -318,7 +325,7 @@ impl Sim {
 
     /// No request of the initiator is in flight.
     fn ini_is_idle(&self) -> bool {
-        self.ini.is_idle()
+        self.ini.current().is_idle()
     }
 
     fn established(&self) -> bool {
@@ -439,7 +446,7 @@ fn handshake_every_suite() {
             vec![("10.99.0.0".parse().unwrap(), 24)],
             "INTERNAL_IP4_SUBNET"
         );
-        assert_eq!(sim.ini.state(), State::Established);
+        assert_eq!(sim.ini.current().state(), State::Established);
     }
 }
 
@@ -453,12 +460,12 @@ fn handshake_survives_loss_duplication_reordering() {
             Sim::child_ups(&sim.resp_events)[0],
         );
         // Rekey the Child SA, then the IKE SA, over the same bad link.
-        let old = sim.ini.child_spis()[0];
+        let old = sim.ini.current().child_spis()[0];
         let now = sim.now;
-        sim.ini.rekey_child(now, old);
+        sim.ini.current_mut().rekey_child(now, old);
         let ok = sim.run_until(Duration::from_secs(120), |s| {
             Sim::child_ups(&s.ini_events).len() == 2
-                && s.ini.child_spis().len() == 1
+                && s.ini.current().child_spis().len() == 1
                 && s.resp.session(1).is_some_and(|r| r.child_spis().len() == 1)
         });
         assert!(
@@ -471,17 +478,17 @@ fn handshake_survives_loss_duplication_reordering() {
         assert_eq!(ups_i[1].replaces, Some(old));
         assert_children_match(ups_i[1], ups_r[1]);
         let now = sim.now;
-        sim.ini.rekey_ike(now);
+        sim.ini.current_mut().rekey_ike(now);
         let ok = sim.run_until(Duration::from_secs(120), |s| {
             s.ini_events
                 .iter()
                 .any(|e| matches!(e, Event::IkeRekeyed(_)))
-                && s.ini.local_spis().len() == 1
+                && s.ini.current().local_spis().len() == 1
                 && s.resp.session(1).is_some_and(|r| r.local_spis().len() == 1)
         });
         assert!(ok, "seed {seed}: IKE rekey did not complete");
         assert_eq!(
-            sim.ini.spis(),
+            sim.ini.current().spis(),
             sim.resp.session(1).unwrap().spis(),
             "seed {seed}: {:?}\n{:?}",
             names(&sim.ini_events),
@@ -491,7 +498,7 @@ fn handshake_survives_loss_duplication_reordering() {
         let now = sim.now;
         sim.ini.close(now);
         let ok = sim.run_until(Duration::from_secs(200), |s| {
-            s.ini.state() == State::Closed && s.resp.session_ids().is_empty()
+            s.ini.current().state() == State::Closed && s.resp.session_ids().is_empty()
         });
         assert!(ok, "seed {seed}: close did not complete");
         assert!(sim
@@ -511,23 +518,24 @@ fn rekeys_driven_by_responder() {
         sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events)
             .len()
             == 2
-            && s.ini.child_spis().len() == 1)
+            && s.ini.current().child_spis().len() == 1)
     );
     assert_children_match(
         Sim::child_ups(&sim.ini_events)[1],
         Sim::child_ups(&sim.resp_events)[1],
     );
-    let before = sim.ini.spis();
+    let before = sim.ini.current().spis();
     let now = sim.now;
     sim.resp.with_session(1, |s| s.rekey_ike(now));
     assert!(
-        sim.run_until(Duration::from_secs(30), |s| s.ini.spis() != before
-            && s.ini.local_spis().len() == 1
+        sim.run_until(Duration::from_secs(30), |s| s.ini.current().spis()
+            != before
+            && s.ini.current().local_spis().len() == 1
             && s.resp.session(1).unwrap().local_spis().len() == 1)
     );
-    assert_ne!(sim.ini.spis(), before);
+    assert_ne!(sim.ini.current().spis(), before);
     assert_eq!(
-        sim.ini.spis(),
+        sim.ini.current().spis(),
         sim.resp.session(1).unwrap().spis(),
         "{:?}\n{:?}",
         names(&sim.ini_events),
@@ -535,18 +543,21 @@ fn rekeys_driven_by_responder() {
     );
     // After the responder's rekey, the responder is the new SA's initiator; a
     // Child rekey by the original initiator still works on it.
-    let old = sim.ini.child_spis()[0];
+    let old = sim.ini.current().child_spis()[0];
     let now = sim.now;
-    sim.ini.rekey_child(now, old);
+    sim.ini.current_mut().rekey_child(now, old);
     assert!(
         sim.run_until(Duration::from_secs(30), |s| Sim::child_ups(&s.ini_events)
             .len()
             == 3
-            && s.ini.child_spis().len() == 1)
+            && s.ini.current().child_spis().len() == 1)
     );
     let now = sim.now;
     sim.resp.with_session(1, |s| s.close(now));
-    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| s.ini.current().state()
+            == State::Closed)
+    );
     assert!(sim
         .ini_events
         .contains(&Event::Closed(CloseReason::PeerDeleted)));
@@ -558,7 +569,10 @@ fn wrong_psk_is_an_authentication_failure() {
     c.local_auth = LocalAuth::Psk(Secret::from_slice(b"not-the-right-key"));
     c.peer_auth = Some(PeerAuth::Psk(Secret::from_slice(PSK)));
     let mut sim = Sim::new(c, r, CLEAN, 5);
-    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| s.ini.current().state()
+            == State::Closed)
+    );
     assert!(
         matches!(
             sim.ini_events.last(),
@@ -580,7 +594,10 @@ fn no_proposal_chosen() {
     let (c, mut r) = configs("aes256gcm16-prfsha384-ecp384", "aes256gcm16");
     r.base.ike_proposals = vec![IkeProposal::parse("aes128-sha256-modp2048").unwrap()];
     let mut sim = Sim::new(c, r, CLEAN, 6);
-    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| s.ini.current().state()
+            == State::Closed)
+    );
     assert_eq!(
         sim.ini_events.last(),
         Some(&Event::Closed(CloseReason::NoProposalChosen))
@@ -658,7 +675,10 @@ fn dead_peer_is_detected() {
     let mut sim = Sim::new(c, r, CLEAN, 12);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
     sim.link.loss = 1.0;
-    assert!(sim.run_until(Duration::from_secs(600), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(600), |s| s.ini.current().state()
+            == State::Closed)
+    );
     assert_eq!(
         sim.ini_events.last(),
         Some(&Event::Closed(CloseReason::PeerDead))
@@ -678,7 +698,10 @@ fn unreachable_gateway_times_out() {
         },
         13,
     );
-    assert!(sim.run_until(Duration::from_secs(600), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(600), |s| s.ini.current().state()
+            == State::Closed)
+    );
     assert_eq!(
         sim.ini_events.last(),
         Some(&Event::Closed(CloseReason::Timeout))
@@ -700,7 +723,7 @@ fn keylog_lines_are_emitted_when_asked() {
         })
         .collect();
     assert_eq!(lines.len(), 3, "one IKE line and two ESP lines: {lines:?}");
-    let (spi_i, spi_r) = sim.ini.spis().unwrap();
+    let (spi_i, spi_r) = sim.ini.current().spis().unwrap();
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     assert!(
         lines[0].starts_with(&format!("{},{},", hex(&spi_i), hex(&spi_r))),
@@ -722,7 +745,11 @@ fn keylog_lines_are_emitted_when_asked() {
 #[test]
 fn hostile_input_changes_nothing() {
     let mut sim = establish(SUITES[0].0, SUITES[0].1, CLEAN, 15);
-    let (spis, children, state) = (sim.ini.spis(), sim.ini.child_spis(), sim.ini.state());
+    let (spis, children, state) = (
+        sim.ini.current().spis(),
+        sim.ini.current().child_spis(),
+        sim.ini.current().state(),
+    );
     let events_before = sim.ini_events.len();
     // Capture a real protected message: a liveness request from the responder.
     let now = sim.now;
@@ -755,7 +782,11 @@ fn hostile_input_changes_nothing() {
     );
     assert!(sim.ini.poll_event().is_none());
     assert_eq!(
-        (sim.ini.spis(), sim.ini.child_spis(), sim.ini.state()),
+        (
+            sim.ini.current().spis(),
+            sim.ini.current().child_spis(),
+            sim.ini.current().state()
+        ),
         (spis, children, state)
     );
     assert_eq!(sim.ini_events.len(), events_before);
@@ -877,11 +908,11 @@ fn mobike_moves_the_sa_without_a_new_sign_in() {
             4500,
             "MOBIKE moves IKE to 4500 at IKE_AUTH"
         );
-        let (children, spis) = (sim.ini.child_spis(), sim.ini.spis());
+        let (children, spis) = (sim.ini.current().child_spis(), sim.ini.current().spis());
         let old_ip = sim.ini.endpoints().0.ip();
         sim.dead_ip = Some(old_ip);
         let now = sim.now;
-        assert!(sim.ini.migrate(now, addr("203.0.113.2:4500")));
+        assert!(sim.ini.current_mut().migrate(now, addr("203.0.113.2:4500")));
         let new = addr("203.0.113.2:4500");
         let ok = sim.run_until(Duration::from_secs(120), |s| {
             s.resp.session(1).is_some_and(|r| r.endpoints().1 == new) && s.ini_is_idle()
@@ -891,8 +922,8 @@ fn mobike_moves_the_sa_without_a_new_sign_in() {
             "seed {seed}: responder followed the move: {:?}",
             names(&sim.resp_events)
         );
-        assert_eq!(sim.ini.child_spis(), children, "same Child SAs");
-        assert_eq!(sim.ini.spis(), spis, "same IKE SA");
+        assert_eq!(sim.ini.current().child_spis(), children, "same Child SAs");
+        assert_eq!(sim.ini.current().spis(), spis, "same IKE SA");
         assert_eq!(
             Sim::child_ups(&sim.ini_events).len(),
             1,
@@ -904,12 +935,12 @@ fn mobike_moves_the_sa_without_a_new_sign_in() {
             .any(|e| matches!(e, Event::EndpointsChanged { remote, .. } if *remote == new)));
         // The SA keeps working on the new path: a Child SA rekey completes there.
         let now = sim.now;
-        sim.ini.rekey_child(now, children[0]);
+        sim.ini.current_mut().rekey_child(now, children[0]);
         assert!(
             sim.run_until(Duration::from_secs(120), |s| Sim::child_ups(&s.ini_events)
                 .len()
                 == 2
-                && s.ini.child_spis().len() == 1),
+                && s.ini.current().child_spis().len() == 1),
             "seed {seed}"
         );
     }
@@ -923,7 +954,7 @@ fn migrate_without_mobike_is_refused() {
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
     let now = sim.now;
     assert!(
-        !sim.ini.migrate(now, addr("203.0.113.2:500")),
+        !sim.ini.current_mut().migrate(now, addr("203.0.113.2:500")),
         "caller must reconnect instead"
     );
     assert_eq!(
@@ -937,7 +968,7 @@ fn state(s: &Sim) -> String {
     let r = s.resp.session(1).unwrap();
     format!(
         "ini: spis {:?} local {:?} idle {} children {:?}\nresp: spis {:?} local {:?} idle {} children {:?}",
-        s.ini.spis(), s.ini.local_spis(), s.ini.is_idle(), s.ini.child_spis(), r.spis(), r.local_spis(), r.is_idle(), r.child_spis()
+        s.ini.current().spis(), s.ini.current().local_spis(), s.ini.current().is_idle(), s.ini.current().child_spis(), r.spis(), r.local_spis(), r.is_idle(), r.child_spis()
     )
 }
 
@@ -946,12 +977,12 @@ fn settled(s: &Sim) -> bool {
     let Some(r) = s.resp.session(1) else {
         return false;
     };
-    s.ini.is_idle()
+    s.ini.current().is_idle()
         && r.is_idle()
-        && s.ini.local_spis().len() == 1
+        && s.ini.current().local_spis().len() == 1
         && r.local_spis().len() == 1
-        && s.ini.spis() == r.spis()
-        && s.ini.child_spis().len() == 1
+        && s.ini.current().spis() == r.spis()
+        && s.ini.current().child_spis().len() == 1
         && r.child_spis().len() == 1
 }
 
@@ -961,11 +992,11 @@ fn simultaneous_child_rekeys_leave_one_child() {
         let link = if seed % 2 == 0 { CLEAN } else { BAD };
         let mut sim = establish(SUITES[0].0, SUITES[0].1, link, seed);
         let (ci, cr) = (
-            sim.ini.child_spis()[0],
+            sim.ini.current().child_spis()[0],
             sim.resp.session(1).unwrap().child_spis()[0],
         );
         let now = sim.now;
-        sim.ini.rekey_child(now, ci);
+        sim.ini.current_mut().rekey_child(now, ci);
         sim.resp.with_session(1, |s| s.rekey_child(now, cr));
         assert!(
             sim.run_until(Duration::from_secs(300), |s| settled(s)
@@ -976,7 +1007,7 @@ fn simultaneous_child_rekeys_leave_one_child() {
         );
         // The survivor is the same SA on both sides, and it is new.
         let (i, r) = (
-            sim.ini.child_spis()[0],
+            sim.ini.current().child_spis()[0],
             sim.resp.session(1).unwrap().child_spis()[0],
         );
         assert_ne!(i, ci);
@@ -1001,31 +1032,32 @@ fn simultaneous_ike_rekeys_leave_one_ike_sa() {
     for seed in seeds {
         let link = if seed % 2 == 0 { CLEAN } else { BAD };
         let mut sim = establish(SUITES[1].0, SUITES[1].1, link, seed);
-        let before = sim.ini.spis();
+        let before = sim.ini.current().spis();
         let now = sim.now;
-        sim.ini.rekey_ike(now);
+        sim.ini.current_mut().rekey_ike(now);
         sim.resp.with_session(1, |s| s.rekey_ike(now));
         assert!(
             sim.run_until(Duration::from_secs(300), |s| settled(s)
-                && s.ini.spis() != before),
+                && s.ini.current().spis() != before),
             "seed {seed}: ini {:?} resp {:?}\n{}",
             names(&sim.ini_events),
             names(&sim.resp_events),
             state(&sim)
         );
         // The surviving SA works: a Child SA rekey and a clean close over it.
-        let c = sim.ini.child_spis()[0];
+        let c = sim.ini.current().child_spis()[0];
         let now = sim.now;
-        sim.ini.rekey_child(now, c);
+        sim.ini.current_mut().rekey_child(now, c);
         assert!(
             sim.run_until(Duration::from_secs(300), |s| settled(s)
-                && s.ini.child_spis()[0] != c),
+                && s.ini.current().child_spis()[0] != c),
             "seed {seed}"
         );
         let now = sim.now;
         sim.ini.close(now);
         assert!(
-            sim.run_until(Duration::from_secs(300), |s| s.ini.state() == State::Closed
+            sim.run_until(Duration::from_secs(300), |s| s.ini.current().state()
+                == State::Closed
                 && s.resp.session_ids().is_empty()),
             "seed {seed}"
         );
@@ -1120,7 +1152,10 @@ fn certificate_for_another_identity_is_refused() {
     // The gateway claims an identity its certificate does not carry.
     r.base.local_id = Identity::parse("other.ibex.test");
     let mut sim = Sim::new(c, r, CLEAN, 90);
-    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| s.ini.current().state()
+            == State::Closed)
+    );
     match sim.ini_events.last() {
         Some(Event::Closed(CloseReason::AuthenticationFailed(why))) => {
             assert!(why.contains("other.ibex.test"), "{why}")
@@ -1146,7 +1181,10 @@ fn certificate_from_an_unknown_ca_is_refused() {
         &rcgen::PKCS_ECDSA_P256_SHA256,
     );
     let mut sim = Sim::new(c, r, CLEAN, 91);
-    assert!(sim.run_until(Duration::from_secs(30), |s| s.ini.state() == State::Closed));
+    assert!(
+        sim.run_until(Duration::from_secs(30), |s| s.ini.current().state()
+            == State::Closed)
+    );
     assert!(
         matches!(
             sim.ini_events.last(),

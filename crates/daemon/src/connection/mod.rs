@@ -1,0 +1,441 @@
+//! One VPN connection: IKE over UDP, then the TUN device, routes and DNS once
+//! the first Child SA is up, and the ESP pump until the connection ends.
+//! Everything the system sees is recorded in the journal and undone on exit.
+//!
+//! A gateway that limits how long a sign-in holds (AUTH_LIFETIME) gets a
+//! new sign-in in time: a second IKE session signs in beside the first
+//! (prompting the person once), its Child SA takes over the traffic, and
+//! only then is the old IKE SA deleted (make-before-break).
+
+mod prompt;
+mod system;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ibex_esp::NextHeader;
+use ibex_ike::crypto::SystemRandom;
+use ibex_ike::{CloseReason, Event, IkeSaInfo, Initiator};
+use ibex_platform::{route_get, DnsConfig, IpPrefix, Journal};
+use ibex_tunnel::{destination, esp_endpoint, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{debug, info, warn};
+
+use prompt::Expect;
+pub use prompt::{Ask, Question, USE_CODE};
+use system::Live;
+
+/// What to connect to and how to set the system up.
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// The IKE configuration (proposals, identities, credential).
+    pub ike: Arc<ibex_ike::Config>,
+    /// The gateway's address (IKE starts on port 500).
+    pub gateway: IpAddr,
+    /// Route everything (true) or only `split` (false).
+    pub full_tunnel: bool,
+    /// Split-tunnel networks; empty = the gateway's traffic selectors.
+    pub split: Vec<IpPrefix>,
+    /// Apply the DNS servers the gateway sends.
+    pub use_gateway_dns: bool,
+    /// Extra DNS servers and search domains from the profile.
+    pub dns: DnsConfig,
+    /// TUN interface name.
+    pub tun_name: String,
+    /// Inner MTU.
+    pub mtu: u16,
+}
+
+/// Where the connection is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Signing in.
+    Connecting,
+    /// The tunnel carries traffic.
+    Connected,
+    /// Tearing down.
+    Disconnecting,
+    /// Over; the text says why.
+    Closed(String),
+}
+
+/// What the connection reports to the daemon (and its agents).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Phase.
+    pub phase: Phase,
+    /// The gateway's IKE endpoint.
+    pub gateway: Option<SocketAddr>,
+    /// Virtual addresses.
+    pub addresses: Vec<(IpAddr, u8)>,
+    /// DNS servers applied.
+    pub dns: Vec<IpAddr>,
+    /// IKE suite name.
+    pub ike_suite: Option<String>,
+    /// ESP suite name.
+    pub esp_suite: Option<String>,
+    /// NAT between us and the gateway (or forced encapsulation).
+    pub nat: bool,
+    /// MOBIKE negotiated.
+    pub mobike: bool,
+    /// When the tunnel came up.
+    pub since: Option<Instant>,
+    /// Traffic counters.
+    pub traffic: Traffic,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            phase: Phase::Connecting,
+            gateway: None,
+            addresses: vec![],
+            dns: vec![],
+            ike_suite: None,
+            esp_suite: None,
+            nat: false,
+            mobike: false,
+            since: None,
+            traffic: Traffic::default(),
+        }
+    }
+}
+
+/// Commands to a running connection.
+#[derive(Debug)]
+pub enum Command {
+    /// Delete the IKE SA and tear down.
+    Disconnect,
+}
+
+/// Why a connection could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnError {
+    /// Sockets.
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+    /// TUN, routes or DNS.
+    #[error("{0}")]
+    Platform(#[from] ibex_platform::PlatformError),
+}
+
+/// How often traffic counters are published while nothing else changes.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
+/// How long a disconnect waits for the gateway to confirm the delete.
+const DELETE_GRACE: Duration = Duration::from_secs(3);
+
+/// An open prompt's answer channel and what kind of answer it expects.
+type OpenPrompt = (oneshot::Receiver<Option<ibex_ipc::SecretString>>, Expect);
+
+/// The state of a running connection.
+struct Conn<'a> {
+    params: &'a Params,
+    ike: Initiator,
+    sad: Sad,
+    live: Live,
+    snap: Snapshot,
+    keylog: KeyLog,
+    journal: &'a mut Journal,
+    asks: mpsc::Sender<Ask>,
+    answer: Option<OpenPrompt>,
+    /// Set when the connection must end, with the reason.
+    closed: Option<String>,
+    /// A new sign-in brought another virtual address: the next Child SA
+    /// reconfigures the system.
+    readdress: bool,
+    /// Why the last reauthentication failed (the working SA ends at the
+    /// gateway's deadline).
+    reauth_failed: Option<String>,
+}
+
+/// Runs one connection until it ends; the system is restored before it returns.
+pub async fn run(
+    params: Params,
+    commands: &mut mpsc::Receiver<Command>,
+    status: watch::Sender<Snapshot>,
+    asks: mpsc::Sender<Ask>,
+    journal: &mut Journal,
+) -> Result<String, ConnError> {
+    let lookup = route_get(params.gateway).await?;
+    let local_ip = lookup.source.unwrap_or(if params.gateway.is_ipv4() {
+        IpAddr::from([0, 0, 0, 0])
+    } else {
+        IpAddr::from([0u16; 8])
+    });
+    let mut sockets = IkeSockets::bind(local_ip).await?;
+    let keylog = KeyLog::from_env();
+    let mut config = (*params.ike).clone();
+    config.keylog = keylog.enabled();
+    let ike = Initiator::new(
+        Arc::new(config),
+        Instant::now(),
+        SocketAddr::new(local_ip, 500),
+        SocketAddr::new(params.gateway, 500),
+        Box::new(|| Box::new(SystemRandom::new())),
+    );
+    let snap = Snapshot {
+        gateway: Some(SocketAddr::new(params.gateway, 500)),
+        ..Snapshot::default()
+    };
+    status.send_replace(snap.clone());
+    let mut c = Conn {
+        params: &params,
+        ike,
+        sad: Sad::new(),
+        live: Live::default(),
+        snap,
+        keylog,
+        journal,
+        asks,
+        answer: None,
+        closed: None,
+        readdress: false,
+        reauth_failed: None,
+    };
+    let mut net = vec![0u8; 65536];
+    let mut out = Packet::new(usize::from(params.mtu));
+    let mut deadline: Option<tokio::time::Instant> = None;
+    let mut published = Instant::now();
+    let result: Result<String, ConnError> = loop {
+        // Output of the engine first.
+        while let Some(t) = c.ike.poll_transmit() {
+            if let Err(e) = sockets.send_ike(&t).await {
+                debug!(remote = %t.remote, error = %e, "sending IKE failed");
+            }
+        }
+        while let Some(e) = c.ike.poll_event() {
+            if let Err(err) = c.on_event(e).await {
+                warn!(error = %err, "setting up the tunnel failed");
+                c.closed = Some(format!("could not set up the tunnel: {err}"));
+                c.ike.close(Instant::now());
+            }
+        }
+        // Publish state changes at once, traffic counters at most once a
+        // second: never per packet.
+        let changed =
+            status.borrow().phase != c.snap.phase || status.borrow().addresses != c.snap.addresses;
+        if changed || published.elapsed() >= PUBLISH_EVERY || c.closed.is_some() {
+            c.snap.traffic = c.sad.traffic(0);
+            status.send_replace(c.snap.clone());
+            published = Instant::now();
+        }
+        if let Some(reason) = c.closed.take() {
+            break Ok(reason);
+        }
+        let wake = c.ike.poll_timeout().map(tokio::time::Instant::from_std);
+        let wake = match (wake, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // Wake at least once a second so counters stay fresh while idle.
+        let refresh = tokio::time::Instant::from_std(published + PUBLISH_EVERY);
+        let wake = wake.map_or(refresh, |w| w.min(refresh));
+        let tun_recv = async {
+            match &c.live.tun {
+                Some(t) => t.recv(out.payload_mut()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let answered = async {
+            match c.answer.as_mut() {
+                Some((rx, _)) => rx.await.ok().flatten(),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            a = answered => {
+                let expect = c.answer.take().map_or(Expect::Text, |(_, e)| e);
+                let reauth = c.ike.reauthenticating();
+                match prompt::deliver(&mut c.ike, Instant::now(), a, expect) {
+                    // Signing in again was given up: the working SA
+                    // carries on until the gateway's deadline.
+                    Some(why) if reauth => c.reauth_failed = Some(why),
+                    Some(why) => c.closed = Some(why),
+                    None => {}
+                }
+            },
+            r = sockets.recv(&mut net) => match r {
+                Ok(Incoming::Ike { local, remote, offset, len }) => {
+                    c.ike.handle_datagram(Instant::now(), local, remote, &net[offset..offset + len])
+                }
+                Ok(Incoming::Esp { len, remote }) => match c.sad.open(&mut net[..len]) {
+                    Ok((_, inner)) => {
+                        if let Some(t) = &c.live.tun {
+                            if let Err(e) = t.send(inner).await {
+                                debug!(error = %e, "TUN write failed");
+                            }
+                        }
+                    }
+                    Err(e) => debug!(%remote, error = %e, "ESP packet dropped"),
+                },
+                Ok(Incoming::Ignored) => {}
+                Err(e) => break Err(e.into()),
+            },
+            r = tun_recv => match r {
+                Ok(len) => send_esp(&mut c.sad, &sockets, &mut out, len).await,
+                Err(e) => break Err(e.into()),
+            },
+            cmd = commands.recv() => match cmd {
+                Some(Command::Disconnect) | None => {
+                    info!("disconnecting");
+                    c.snap.phase = Phase::Disconnecting;
+                    c.ike.close(Instant::now());
+                    deadline = Some(tokio::time::Instant::now() + DELETE_GRACE);
+                }
+            },
+            _ = tokio::time::sleep_until(wake) => {
+                if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                    c.closed = Some(CloseReason::LocalClose.to_string());
+                }
+                c.ike.handle_timeout(Instant::now());
+            }
+        }
+    };
+    system::teardown(&mut c.live, c.journal).await;
+    let reason = match &result {
+        Ok(r) => r.clone(),
+        Err(e) => e.to_string(),
+    };
+    c.snap.phase = Phase::Closed(reason);
+    c.snap.since = None;
+    status.send_replace(c.snap);
+    result
+}
+
+impl Conn<'_> {
+    async fn on_event(&mut self, e: Event) -> Result<(), ConnError> {
+        match e {
+            Event::Prompt(p) => {
+                let expect = prompt::expects(p.kind);
+                let again = self.ike.reauthenticating();
+                let (tx, rx) = oneshot::channel();
+                if self.asks.send(prompt::ask(p, tx, again)).await.is_ok() {
+                    self.answer = Some((rx, expect));
+                }
+            }
+            Event::PromptClosed => {
+                if self.answer.take().is_some() {
+                    let _ = self.asks.send(Ask::Close).await;
+                }
+            }
+            Event::KeyLog(line) => self.keylog.write(&line),
+            Event::IkeUp(i) => {
+                info!(gateway = %i.peer_id, suite = %i.suite.name(), nat = i.nat_local || i.nat_remote, "signed in");
+                self.note_ike(&i);
+            }
+            Event::IkeRekeyed(i) => self.note_ike(&i),
+            Event::Config(c) => {
+                // A new sign-in (reauthentication) may bring another address.
+                self.readdress =
+                    self.live.tun.is_some() && c.addresses != self.live.config.addresses;
+                self.live.config = c;
+            }
+            Event::ChildUp(c) => {
+                // The newest Child SA takes outbound traffic at once; a
+                // replaced one still receives until it is deleted.
+                let remote = self.ike.endpoints().1;
+                self.sad
+                    .install(0, &c, esp_endpoint(remote))
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                if self.readdress {
+                    warn!(old = ?self.snap.addresses, new = ?self.live.config.addresses, "the new sign-in brought another virtual address; reconfiguring");
+                    self.readdress = false;
+                    system::teardown(&mut self.live, self.journal).await;
+                }
+                if self.live.tun.is_none() {
+                    system::bring_up(
+                        self.params,
+                        &c,
+                        &mut self.live,
+                        &mut self.snap,
+                        self.journal,
+                    )
+                    .await?;
+                }
+                self.snap.esp_suite = Some(c.suite.name());
+            }
+            Event::ChildDown { spi_in, .. } => self.sad.remove(spi_in),
+            Event::ChildFailed(why) => {
+                if self.live.tun.is_none() {
+                    self.closed = Some(format!("the gateway refused the tunnel: {why}"));
+                }
+            }
+            Event::EndpointsChanged { remote, .. } => {
+                self.sad.set_remote(0, esp_endpoint(remote));
+                self.snap.gateway = Some(remote);
+            }
+            Event::ReauthRequired { deadline } => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                info!(
+                    deadline_in_s = left.as_secs(),
+                    "signing in again before the gateway's deadline (make-before-break)"
+                );
+                self.reauth_failed = None;
+            }
+            Event::Reauthenticated(i) => {
+                info!(gateway = %i.peer_id, "signed in again; the new IKE SA carries the tunnel");
+                self.note_ike(&i);
+                self.snap.gateway = Some(self.ike.endpoints().1);
+            }
+            Event::ReauthFailed(reason) => {
+                let why = match reason {
+                    CloseReason::Eap(f) => crate::explain::eap_failure(&f),
+                    r => r.to_string(),
+                };
+                warn!(reason = %why, "signing in again failed; the tunnel lasts until the gateway's deadline");
+                self.reauth_failed.get_or_insert(why);
+            }
+            // A reason set earlier in this turn (e.g. an unusable answer that
+            // made us close) is the real one: keep it.
+            Event::Closed(CloseReason::Eap(f)) => {
+                self.closed
+                    .get_or_insert_with(|| crate::explain::eap_failure(&f));
+            }
+            Event::Closed(reason) => {
+                let why = match (&self.reauth_failed, &reason) {
+                    (Some(r), CloseReason::PeerDeleted) => format!(
+                        "the gateway ended the connection because signing in again failed: {r}"
+                    ),
+                    _ if self.ike.reauthenticating() => {
+                        format!("{reason} (the new sign-in was not finished in time)")
+                    }
+                    _ => reason.to_string(),
+                };
+                self.closed.get_or_insert(why);
+            }
+        }
+        Ok(())
+    }
+
+    fn note_ike(&mut self, i: &IkeSaInfo) {
+        self.snap.ike_suite = Some(i.suite.name());
+        self.snap.nat = i.nat_local || i.nat_remote;
+        self.snap.mobike = i.mobike;
+    }
+}
+
+async fn send_esp(sad: &mut Sad, sockets: &IkeSockets, out: &mut Packet, len: usize) {
+    let range = out.payload_range(len);
+    let Some(dst) = destination(out.slice(range.clone())) else {
+        return;
+    };
+    let nh = if dst.is_ipv4() {
+        NextHeader::Ipv4
+    } else {
+        NextHeader::Ipv6
+    };
+    // Traffic with no SA (e.g. IPv6 when only IPv4 is tunnelled) is dropped,
+    // never sent around the tunnel.
+    let Some(o) = sad.route(dst) else { return };
+    let remote = o.remote;
+    match o.sa.seal(out.raw_mut(), range, nh) {
+        Ok(packet) => {
+            if let Err(e) = sockets.send_esp(out.slice(packet), remote).await {
+                debug!(%remote, error = %e, "sending ESP failed");
+            }
+        }
+        Err(e) => warn!(error = %e, "cannot seal; the SA needs a rekey"),
+    }
+}
