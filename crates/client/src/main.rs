@@ -8,21 +8,19 @@
 //! user files.
 #![forbid(unsafe_code)]
 
-mod credential;
-mod fido;
-mod keyring;
-mod prompt;
-
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ibex_agent::daemon::{check, state_name};
+use ibex_agent::profiles::{load_profile, store};
+use ibex_agent::{credential, daemon, fido, keyring, prompt};
 use ibex_ipc::{
     Client, ConnectCredential, ConnectionState, Event, Events, PromptKind, Request, Response,
     SecretString, Status,
 };
-use ibex_profile::{Profile, ProfileStore};
+use ibex_profile::Profile;
 
 /// Ibex IKEv2 VPN client.
 #[derive(Parser)]
@@ -104,11 +102,7 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let socket = cli
-        .socket
-        .clone()
-        .or_else(|| std::env::var_os("IBEX_SOCKET").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/run/ibex/ibexd.sock"));
+    let socket = daemon::socket_path(cli.socket.clone());
     match cli.command {
         Cmd::Profiles { command } => profiles(command),
         Cmd::ForgetPassword { profile } => forget_password(&profile),
@@ -123,10 +117,6 @@ fn main() -> ExitCode {
             rt.block_on(daemon_command(cmd, socket))
         }
     }
-}
-
-fn store() -> Result<ProfileStore, String> {
-    ProfileStore::open_default().map_err(|e| e.to_string())
 }
 
 fn profiles(cmd: ProfileCmd) -> ExitCode {
@@ -187,16 +177,6 @@ fn forget_password(arg: &str) -> ExitCode {
     }
 }
 
-/// A stored profile by name or uuid, else a profile file.
-fn load_profile(arg: &str) -> Result<Profile, String> {
-    let path = std::path::Path::new(arg);
-    if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{arg}: {e}"))?;
-        return Profile::from_json(&text).map_err(|e| format!("{arg}: {e}"));
-    }
-    store()?.get(arg).map_err(|e| e.to_string())
-}
-
 async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
     // Profile and files first: their errors do not depend on the daemon.
     let connect_with = match &cmd {
@@ -213,10 +193,7 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let hello = Request::Hello {
-        client: "ibex-cli".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    };
+    let hello = daemon::hello("ibex-cli", env!("CARGO_PKG_VERSION"));
     if let Err(e) = client.request(hello).await {
         return fail(e);
     }
@@ -240,14 +217,6 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
         },
         Cmd::Events => watch_events(&client, events).await,
         Cmd::Profiles { .. } | Cmd::ForgetPassword { .. } => ExitCode::SUCCESS,
-    }
-}
-
-fn check(r: Result<Response, ibex_ipc::IpcError>) -> Result<(), String> {
-    match r {
-        Ok(Response::Error { message, .. }) => Err(message),
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -537,17 +506,6 @@ async fn disconnect(client: &Client, mut events: Events) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-fn state_name(s: ConnectionState) -> &'static str {
-    match s {
-        ConnectionState::Disconnected => "disconnected",
-        ConnectionState::Connecting => "connecting",
-        ConnectionState::WaitingForUser => "waiting for you",
-        ConnectionState::Connected => "connected",
-        ConnectionState::Disconnecting => "disconnecting",
-        ConnectionState::Error => "error",
-    }
 }
 
 fn print_status(s: &Status, json: bool) {

@@ -9,6 +9,12 @@ pub struct StdinLines {
     lines: tokio::io::Lines<BufReader<Stdin>>,
 }
 
+impl Default for StdinLines {
+    fn default() -> StdinLines {
+        StdinLines::new()
+    }
+}
+
 impl StdinLines {
     /// Reads stdin lazily.
     pub fn new() -> StdinLines {
