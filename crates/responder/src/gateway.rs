@@ -205,7 +205,7 @@ impl Gateway {
                 let Some(to) = remote(&self.engine).map(esp_endpoint) else {
                     return;
                 };
-                if let Err(e) = self.sad.install(id, &c, to) {
+                if let Err(e) = self.sad.install(id, &c, to, ibex_tunnel::takeover(&c)) {
                     warn!(session = id, error = %e, "cannot install the Child SA");
                 }
             }

@@ -15,5 +15,7 @@ mod sockets;
 
 pub use buffer::Packet;
 pub use keylog::KeyLog;
-pub use sad::{destination, source, OpenError, Outbound, Sad, SadError, Traffic};
+pub use sad::{
+    destination, source, takeover, OpenError, Outbound, Sad, SadError, Takeover, Traffic,
+};
 pub use sockets::{esp_endpoint, IkeSockets, Incoming};

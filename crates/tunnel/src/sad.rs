@@ -58,16 +58,43 @@ pub struct Outbound {
     /// Inbound SPI of the same Child SA.
     pub spi_in: u32,
     ts_remote: Vec<TrafficSelector>,
+    /// Carries traffic (see [`Takeover`]).
+    active: bool,
+}
+
+/// When a newly installed Child SA takes over outbound traffic from an
+/// older one with the same selectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Takeover {
+    /// At once: we initiated the exchange, so the peer has the SA already.
+    Now,
+    /// Once a packet arrives on it (or the older SA with its selectors is
+    /// gone; at once when there is none): we answered
+    /// the exchange, and the peer installs the SA only when our response
+    /// arrives; sending earlier would lose packets.
+    OnInbound,
 }
 
 /// All ESP SAs of a daemon or gateway.
 #[derive(Default)]
 pub struct Sad {
-    inbound: HashMap<u32, (u64, InboundSa, Vec<TrafficSelector>)>,
+    /// By SPI: owner, SA, the peer's selectors, and whether the outbound
+    /// half still waits for its first inbound packet to take over.
+    inbound: HashMap<u32, (u64, InboundSa, Vec<TrafficSelector>, bool)>,
     /// Newest first: a rekeyed SA takes over before the old one is deleted.
     outbound: Vec<Outbound>,
     /// Counters of removed SAs, per owner.
     past: HashMap<u64, Traffic>,
+}
+
+/// How a Child SA from the engine takes over: at once when we initiated
+/// its exchange, else on its first inbound packet.
+pub fn takeover(child: &ChildSaInfo) -> Takeover {
+    if child.initiated {
+        Takeover::Now
+    } else {
+        Takeover::OnInbound
+    }
 }
 
 /// A selector covering exactly `ip`.
@@ -124,18 +151,24 @@ impl Sad {
         Sad::default()
     }
 
-    /// Installs both directions of a Child SA for connection `owner`; a
-    /// rekeyed SA takes over outbound traffic at once (make-before-break),
-    /// the old one keeps receiving until it is removed.
+    /// Installs both directions of a Child SA for connection `owner`; the
+    /// new SA takes over outbound traffic as `takeover` says
+    /// (make-before-break), the old one keeps receiving until it is removed.
     pub fn install(
         &mut self,
         owner: u64,
         child: &ChildSaInfo,
         remote: SocketAddr,
+        takeover: Takeover,
     ) -> Result<(), SadError> {
         let (inbound, outbound) = EspSaPair::from_child(child)?.into_parts();
-        self.inbound
-            .insert(child.spi_in, (owner, inbound, child.ts_remote.clone()));
+        // Nothing to take over from: the new SA carries traffic at once.
+        let waiting = takeover == Takeover::OnInbound
+            && self.outbound.iter().any(|o| o.ts_remote == child.ts_remote);
+        self.inbound.insert(
+            child.spi_in,
+            (owner, inbound, child.ts_remote.clone(), waiting),
+        );
         self.outbound.insert(
             0,
             Outbound {
@@ -144,6 +177,7 @@ impl Sad {
                 owner,
                 spi_in: child.spi_in,
                 ts_remote: child.ts_remote.clone(),
+                active: !waiting,
             },
         );
         debug!(
@@ -157,7 +191,7 @@ impl Sad {
 
     /// Removes the Child SA with this inbound SPI, keeping its counters.
     pub fn remove(&mut self, spi_in: u32) {
-        if let Some((owner, sa, _)) = self.inbound.remove(&spi_in) {
+        if let Some((owner, sa, _, _)) = self.inbound.remove(&spi_in) {
             self.past.entry(owner).or_default().add_in(&sa.stats());
         }
         if let Some(p) = self.outbound.iter().position(|o| o.spi_in == spi_in) {
@@ -168,7 +202,7 @@ impl Sad {
 
     /// Removes every SA of connection `owner` and forgets its counters.
     pub fn remove_owner(&mut self, owner: u64) {
-        self.inbound.retain(|_, (o, _, _)| *o != owner);
+        self.inbound.retain(|_, (o, _, _, _)| *o != owner);
         self.outbound.retain(|o| o.owner != owner);
         self.past.remove(&owner);
     }
@@ -183,7 +217,7 @@ impl Sad {
                 .and_then(|b| b.try_into().ok())
                 .ok_or(OpenError::Malformed)?,
         );
-        let (owner, sa, ts) = self
+        let (owner, sa, ts, waiting) = self
             .inbound
             .get_mut(&spi)
             .ok_or(OpenError::UnknownSpi(spi))?;
@@ -193,15 +227,27 @@ impl Sad {
         if !ok {
             return Err(OpenError::Spoofed);
         }
-        Ok((*owner, inner))
+        let owner = *owner;
+        if std::mem::take(waiting) {
+            // The peer sends on the new SA: it has it, so we may too.
+            if let Some(o) = self.outbound.iter_mut().find(|o| o.spi_in == spi) {
+                o.active = true;
+            }
+        }
+        Ok((owner, inner))
     }
 
-    /// The outbound SA whose peer selectors cover `dst` (the newest one).
+    /// The outbound SA whose peer selectors cover `dst`: the newest one
+    /// that has taken over, else the newest.
     pub fn route(&mut self, dst: IpAddr) -> Option<&mut Outbound> {
         let h = host(dst);
-        self.outbound
-            .iter_mut()
-            .find(|o| o.ts_remote.iter().any(|t| ts_contains(t, &h)))
+        let covers = |o: &Outbound| o.ts_remote.iter().any(|t| ts_contains(t, &h));
+        let i = self
+            .outbound
+            .iter()
+            .position(|o| o.active && covers(o))
+            .or_else(|| self.outbound.iter().position(covers))?;
+        self.outbound.get_mut(i)
     }
 
     /// Points connection `owner`'s outbound SAs at a new peer endpoint (NAT
@@ -215,7 +261,7 @@ impl Sad {
     /// Counters of connection `owner`, over all its SAs past and present.
     pub fn traffic(&self, owner: u64) -> Traffic {
         let mut t = self.past.get(&owner).copied().unwrap_or_default();
-        for (_, sa, _) in self.inbound.values().filter(|(o, _, _)| *o == owner) {
+        for (_, sa, _, _) in self.inbound.values().filter(|(o, _, _, _)| *o == owner) {
             t.add_in(&sa.stats());
         }
         for o in self.outbound.iter().filter(|o| o.owner == owner) {
@@ -234,3 +280,7 @@ impl Sad {
         self.inbound.is_empty()
     }
 }
+
+#[cfg(test)]
+#[path = "sad_tests.rs"]
+mod tests;

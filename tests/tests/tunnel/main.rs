@@ -4,6 +4,7 @@
 mod eap_tls;
 mod fido;
 mod mfa;
+mod reauth;
 
 use std::path::Path;
 use std::time::Duration;

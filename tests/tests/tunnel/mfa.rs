@@ -22,7 +22,7 @@ use ibex_e2e::{tempdir, wait_until};
 const PASSWORD: &str = "Tr0ub4dor&3-mfa-e2e";
 /// Base32 TOTP secret (160 bits).
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-const PUSH_USER: &str = "push.ibex.test";
+pub(super) const PUSH_USER: &str = "push.ibex.test";
 /// A user who signs in with a password alone.
 const PASSWORD_USER: &str = "password.ibex.test";
 /// Where the approval page listens (inside the gateway namespace).
@@ -63,7 +63,7 @@ fn window_left() -> u64 {
 }
 
 /// `ibex-responder hash-password` for the password: the user's `"password"` object.
-fn password_hashes() -> serde_json::Value {
+pub(super) fn password_hashes() -> serde_json::Value {
     use std::io::Write;
     let mut child = std::process::Command::new(workspace_bin("ibex-responder"))
         .args(["hash-password", "--iterations", "10000"])
@@ -77,7 +77,7 @@ fn password_hashes() -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("hash-password prints JSON")
 }
 
-fn responder_auth(gw_cert: &Path, gw_key: &Path) -> ResponderAuth {
+pub(super) fn responder_auth(gw_cert: &Path, gw_key: &Path) -> ResponderAuth {
     ResponderAuth::Custom {
         auth: serde_json::json!({"certificate": gw_cert, "key": gw_key}),
         users: serde_json::json!([
@@ -105,7 +105,7 @@ fn responder_auth(gw_cert: &Path, gw_key: &Path) -> ResponderAuth {
 }
 
 /// Runs `python3` in the gateway namespace against the approval API.
-fn push_api(lab: &Lab, method: &str, path: &str) -> serde_json::Value {
+pub(super) fn push_api(lab: &Lab, method: &str, path: &str) -> serde_json::Value {
     let script = format!(
         "import urllib.request,sys\n\
          r=urllib.request.Request('http://{PUSH_API}{path}',method='{method}')\n\
@@ -119,7 +119,7 @@ fn push_api(lab: &Lab, method: &str, path: &str) -> serde_json::Value {
 }
 
 /// Waits for a pending approval and returns it.
-fn pending_approval(lab: &Lab) -> serde_json::Value {
+pub(super) fn pending_approval(lab: &Lab) -> serde_json::Value {
     let mut found = serde_json::Value::Null;
     assert!(
         wait_until(Duration::from_secs(20), Duration::from_millis(200), || {
@@ -141,14 +141,14 @@ fn pending_approval(lab: &Lab) -> serde_json::Value {
 }
 
 /// `ibex events` in the background: every IPC event of the run.
-struct EventLog(Child);
+pub(super) struct EventLog(Child);
 
 impl EventLog {
-    fn start(lab: &Lab, daemon: &Daemon) -> EventLog {
+    pub(super) fn start(lab: &Lab, daemon: &Daemon) -> EventLog {
         EventLog(ibex_spawn(lab, daemon, &["events"], ""))
     }
 
-    fn finish(&mut self) -> String {
+    pub(super) fn finish(&mut self) -> String {
         // SIGTERM reaches `ibex` through `timeout`; SIGKILL would orphan it.
         ibex_e2e::signal(self.0.id(), libc::SIGTERM);
         let mut s = String::new();

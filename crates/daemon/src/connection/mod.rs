@@ -18,7 +18,9 @@ use ibex_esp::NextHeader;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{CloseReason, Event, IkeSaInfo, Initiator};
 use ibex_platform::{route_get, DnsConfig, IpPrefix, Journal};
-use ibex_tunnel::{destination, esp_endpoint, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic};
+use ibex_tunnel::{
+    destination, esp_endpoint, takeover, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic,
+};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
@@ -333,11 +335,12 @@ impl Conn<'_> {
                 self.live.config = c;
             }
             Event::ChildUp(c) => {
-                // The newest Child SA takes outbound traffic at once; a
-                // replaced one still receives until it is deleted.
+                // The newest Child SA takes outbound traffic (at once when
+                // we created it); a replaced one still receives until it is
+                // deleted.
                 let remote = self.ike.endpoints().1;
                 self.sad
-                    .install(0, &c, esp_endpoint(remote))
+                    .install(0, &c, esp_endpoint(remote), takeover(&c))
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
                 if self.readdress {
                     warn!(old = ?self.snap.addresses, new = ?self.live.config.addresses, "the new sign-in brought another virtual address; reconfiguring");

@@ -29,6 +29,7 @@ fn child_infos(encr: EncrAlg, integ: Option<IntegAlg>, esn: bool) -> (ChildSaInf
         ts_remote: vec![],
         encap: true,
         replaces: None,
+        initiated: true,
     };
     let gateway = ChildSaInfo {
         spi_in: client.spi_out,
@@ -42,6 +43,7 @@ fn child_infos(encr: EncrAlg, integ: Option<IntegAlg>, esn: bool) -> (ChildSaInf
         ts_remote: vec![],
         encap: true,
         replaces: None,
+        initiated: false,
     };
     (client, gateway)
 }

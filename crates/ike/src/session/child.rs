@@ -426,6 +426,7 @@ impl Session {
             ts_remote,
             encap: self.nat_local || self.nat_remote,
             replaces,
+            initiated: exchange_initiator,
         }));
     }
 

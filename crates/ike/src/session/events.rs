@@ -79,6 +79,10 @@ pub struct ChildSaInfo {
     pub encap: bool,
     /// The inbound SPI of the Child SA this one replaces (rekey).
     pub replaces: Option<u32>,
+    /// We initiated the exchange that created it, so the peer had it
+    /// installed before we did; as responder, the peer installs it only when
+    /// our response arrives (send on it once it carries inbound traffic).
+    pub initiated: bool,
 }
 
 /// Configuration received in a CFG_REPLY (RFC 7296 3.15).

@@ -1,0 +1,193 @@
+//! Forced reauthentication end to end: ibex-responder limits sign-ins to
+//! 20 s (AUTH_LIFETIME); ibexd signs in again before that, prompting once
+//! (a push approval, approved through the responder's API), while the old
+//! IKE SA keeps carrying a continuous ping; the new Child SA takes over and
+//! the old IKE SA is deleted. Nothing is lost and the tunnel outlives the
+//! first sign-in's deadline.
+
+use std::time::{Duration, Instant};
+
+use ibex_e2e::agent::{
+    ibex, ibex_spawn, responder_config_with, system_state, write_profile, Daemon, NetnsResolvConf,
+    ProfileAuth, Responder, ORIGINAL_RESOLV,
+};
+use ibex_e2e::lab::{Lab, LAN_HOST};
+use ibex_e2e::pki::{KeyKind, TestPki};
+use ibex_e2e::prereq::{require, Prereq};
+use ibex_e2e::{tempdir, wait_until};
+
+use super::mfa::{pending_approval, push_api, responder_auth, EventLog, PUSH_USER};
+
+/// The gateway's sign-in lifetime: reauthentication starts 10 s before it ends.
+const LIFETIME_S: u64 = 20;
+
+fn status(lab: &Lab, daemon: &Daemon) -> serde_json::Value {
+    let out = ibex(lab, daemon, &["status", "--json"], "");
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// Approves the next pending push approval; returns its number.
+fn approve_next(lab: &Lab) -> u64 {
+    let approval = pending_approval(lab);
+    assert_eq!(approval["user"], PUSH_USER, "{approval}");
+    let id = approval["id"].as_str().unwrap().to_string();
+    push_api(lab, "POST", &format!("/api/approvals/{id}/approve"));
+    approval["number"].as_u64().expect("a number to match")
+}
+
+/// `ping` statistics: (transmitted, received).
+fn ping_counts(out: &str) -> (u64, u64) {
+    let line = out
+        .lines()
+        .find(|l| l.contains("packets transmitted"))
+        .unwrap_or_else(|| panic!("no ping summary in: {out}"));
+    let n: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    (n[0], n[1])
+}
+
+#[test]
+fn forced_reauthentication_prompts_once_and_keeps_traffic_flowing() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Pki]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    let set = pki.set(KeyKind::Ecdsa);
+    let lab = Lab::new(true);
+    let dir = tempdir("ibx-reauth-").unwrap();
+    let resolv = NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV);
+    let config = responder_config_with(
+        dir.path(),
+        &responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+        serde_json::json!({ "auth_lifetime_secs": LIFETIME_S }),
+    );
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "reauth");
+    let mut events = EventLog::start(&lab, &daemon);
+    let before = system_state(&lab);
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: PUSH_USER,
+            rounds: &["push"],
+            ca_pem: &ca_pem,
+        },
+    );
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    p["auth"] = serde_json::json!({"method": "eap", "rounds": [{"method": "push"}]});
+    std::fs::write(&profile, p.to_string()).unwrap();
+    let profile = profile.to_str().unwrap();
+
+    // Sign in: approve the first push.
+    let cli = ibex_spawn(&lab, &daemon, &["connect", profile], "");
+    approve_next(&lab);
+    let out = cli.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "connect: {}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log(),
+        responder.log()
+    );
+    let connected_at = Instant::now();
+    let first = status(&lab, &daemon);
+    assert_eq!(first["state"], "connected", "{first}");
+    let vip = first["virtual_ips"][0].clone();
+    assert!(wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+        || lab.client.ping(LAN_HOST, 1)
+    ));
+
+    // A ping every 20 ms across the reauthentication and past the first
+    // sign-in's deadline.
+    let ping = lab
+        .client
+        .command(&["ping", "-n", "-q", "-i", "0.02", "-c", "1100", LAN_HOST])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The gateway's lifetime makes ibexd sign in again: one push, while the
+    // tunnel stays connected.
+    let number = approve_next(&lab);
+    let asked_after = connected_at.elapsed();
+    assert!(
+        asked_after < Duration::from_secs(LIFETIME_S),
+        "reauthentication must start before the deadline (after {asked_after:?})"
+    );
+    assert_eq!(status(&lab, &daemon)["state"], "connected");
+    assert!(
+        wait_until(Duration::from_secs(15), Duration::from_millis(200), || {
+            daemon.log().contains("signed in again")
+        }),
+        "no reauthentication:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    assert_eq!(
+        responder.log().matches("push approval opened").count(),
+        2,
+        "one push per sign-in:\n{}",
+        responder.log()
+    );
+
+    let out = ping.wait_with_output().unwrap();
+    let (sent, received) = ping_counts(&String::from_utf8_lossy(&out.stdout));
+    eprintln!("ping every 20 ms across the reauthentication: {sent} sent, {received} answered");
+    assert_eq!(sent, 1100);
+    assert!(
+        sent == received,
+        "make-before-break: {} of {sent} pings lost\n{}",
+        sent - received,
+        daemon.log()
+    );
+    // Past the first sign-in's deadline: its IKE SA is gone on the gateway.
+    assert!(connected_at.elapsed() > Duration::from_secs(LIFETIME_S + 1));
+
+    // Still connected on the same address, with one IKE SA on the gateway:
+    // the old one was deleted.
+    let after = status(&lab, &daemon);
+    assert_eq!(after["state"], "connected", "{after}");
+    assert_eq!(after["virtual_ips"][0], vip);
+    assert!(lab.client.ping(LAN_HOST, 3));
+    let log = responder.log();
+    assert!(
+        log.contains("connection closed"),
+        "the old IKE SA is deleted:\n{log}"
+    );
+    assert_eq!(
+        log.matches("client signed in").count(),
+        2,
+        "two sign-ins on the gateway:\n{log}"
+    );
+
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    assert!(wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        || system_state(&lab) == before
+    ));
+    assert_eq!(resolv.read(), ORIGINAL_RESOLV);
+    let events = events.finish();
+    let prompts: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("\"type\":\"prompt\""))
+        .collect();
+    // (A third sign-in may have begun: the new SA has a lifetime too.)
+    assert!(prompts.len() >= 2, "one prompt per sign-in:\n{events}");
+    assert!(!prompts[0].contains("sign in again"), "{}", prompts[0]);
+    assert!(
+        prompts[1].contains("sign in again"),
+        "the second prompt says why: {}",
+        prompts[1]
+    );
+    assert!(prompts[1].contains(&format!("{number:02}")));
+}
