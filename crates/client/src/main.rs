@@ -51,6 +51,12 @@ enum Cmd {
         /// up, and use it for this profile's password prompts from then on.
         #[arg(long)]
         remember_password: bool,
+        /// Stay in the foreground once connected: answer the prompts of a
+        /// new sign-in when the gateway's sign-in lifetime runs out (with the
+        /// keyring's password when one is saved), and return when the
+        /// connection ends.
+        #[arg(long)]
+        stay: bool,
     },
     /// Delete the password `connect --remember-password` saved for a profile.
     ForgetPassword {
@@ -199,10 +205,16 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
     }
     match cmd {
         Cmd::Connect {
-            remember_password, ..
+            remember_password,
+            stay,
+            ..
         } => match connect_with {
             Some((profile, credential)) => {
-                connect(&client, events, profile, credential, remember_password).await
+                let how = How {
+                    remember_password,
+                    stay,
+                };
+                connect(&client, events, profile, credential, how).await
             }
             None => ExitCode::FAILURE,
         },
@@ -220,13 +232,26 @@ async fn daemon_command(cmd: Cmd, socket: PathBuf) -> ExitCode {
     }
 }
 
+/// How `ibex connect` behaves.
+struct How {
+    /// Save a typed password in the keyring once connected.
+    remember_password: bool,
+    /// Keep answering prompts until the connection ends.
+    stay: bool,
+}
+
 async fn connect(
     client: &Client,
     mut events: Events,
     profile: Profile,
     credential: Option<ConnectCredential>,
-    remember_password: bool,
+    how: How,
 ) -> ExitCode {
+    let How {
+        remember_password,
+        stay,
+    } = how;
+    let mut connected = false;
     let uuid = profile.uuid.to_string();
     // The saved password answers the first password prompt; a typed one is
     // saved once connected, if asked to.
@@ -374,9 +399,26 @@ async fn connect(
                         Err(e) => eprintln!("ibex: {e}"),
                     }
                 }
+                if connected {
+                    continue;
+                }
                 if let Ok(Response::Status(s)) = client.request(Request::Status).await {
                     print_status(&s, false);
                 }
+                if !stay {
+                    return ExitCode::SUCCESS;
+                }
+                // A new sign-in may use the saved password again.
+                connected = true;
+                saved_used = false;
+                eprintln!("connected; staying to answer prompts until the connection ends");
+            }
+            // Staying: a disconnect asked for ends us without an error.
+            Event::State {
+                state: ConnectionState::Disconnected,
+                reason,
+            } if connected && reason.as_deref() == Some("disconnected") => {
+                eprintln!("disconnected");
                 return ExitCode::SUCCESS;
             }
             Event::State {

@@ -19,12 +19,12 @@ use ibex_e2e::pki::{KeyKind, TestPki, CLIENT_ID};
 use ibex_e2e::prereq::{require, Prereq};
 use ibex_e2e::{tempdir, wait_until};
 
-const PASSWORD: &str = "Tr0ub4dor&3-mfa-e2e";
+pub(super) const PASSWORD: &str = "Tr0ub4dor&3-mfa-e2e";
 /// Base32 TOTP secret (160 bits).
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 pub(super) const PUSH_USER: &str = "push.ibex.test";
 /// A user who signs in with a password alone.
-const PASSWORD_USER: &str = "password.ibex.test";
+pub(super) const PASSWORD_USER: &str = "password.ibex.test";
 /// Where the approval page listens (inside the gateway namespace).
 const PUSH_API: &str = "127.0.0.1:8089";
 

@@ -3,7 +3,8 @@
 //! (a push approval, approved through the responder's API), while the old
 //! IKE SA keeps carrying a continuous ping; the new Child SA takes over and
 //! the old IKE SA is deleted. Nothing is lost and the tunnel outlives the
-//! first sign-in's deadline.
+//! first sign-in's deadline. A password sign-in is asked again of the
+//! CLI that stayed in the foreground (`ibex connect --stay`).
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,9 @@ use ibex_e2e::pki::{KeyKind, TestPki};
 use ibex_e2e::prereq::{require, Prereq};
 use ibex_e2e::{tempdir, wait_until};
 
-use super::mfa::{pending_approval, push_api, responder_auth, EventLog, PUSH_USER};
+use super::mfa::{
+    pending_approval, push_api, responder_auth, EventLog, PASSWORD, PASSWORD_USER, PUSH_USER,
+};
 
 /// The gateway's sign-in lifetime: reauthentication starts 10 s before it ends.
 const LIFETIME_S: u64 = 20;
@@ -190,4 +193,83 @@ fn forced_reauthentication_prompts_once_and_keeps_traffic_flowing() {
         prompts[1]
     );
     assert!(prompts[1].contains(&format!("{number:02}")));
+}
+
+#[test]
+fn staying_cli_answers_the_password_prompt_of_a_new_sign_in() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Pki]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    let set = pki.set(KeyKind::Ecdsa);
+    let lab = Lab::new(false);
+    let dir = tempdir("ibx-reauth-pw-").unwrap();
+    let config = responder_config_with(
+        dir.path(),
+        &responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+        serde_json::json!({ "auth_lifetime_secs": LIFETIME_S }),
+    );
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "reauth-pw");
+    let mut events = EventLog::start(&lab, &daemon);
+    let before = system_state(&lab);
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: PASSWORD_USER,
+            rounds: &["mschapv2"],
+            ca_pem: &ca_pem,
+        },
+    );
+    // One line per sign-in: the first and the one the lifetime forces.
+    let cli = ibex_spawn(
+        &lab,
+        &daemon,
+        &["connect", "--stay", profile.to_str().unwrap()],
+        &format!("{PASSWORD}\n{PASSWORD}\n"),
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), Duration::from_millis(200), || {
+            status(&lab, &daemon)["state"] == "connected"
+        }),
+        "not connected:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    assert!(
+        wait_until(
+            Duration::from_secs(LIFETIME_S),
+            Duration::from_millis(200),
+            || daemon.log().contains("signed in again")
+        ),
+        "no reauthentication:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    assert_eq!(status(&lab, &daemon)["state"], "connected");
+    assert!(lab.client.ping(LAN_HOST, 2));
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    let out = cli.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ibex connect --stay: {err}");
+    assert!(err.contains("disconnected"), "{err}");
+    assert!(wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        || system_state(&lab) == before
+    ));
+    let events = events.finish();
+    let prompts: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("\"type\":\"prompt\""))
+        .collect();
+    assert_eq!(
+        prompts.len(),
+        2,
+        "one password prompt per sign-in:\n{events}"
+    );
+    assert!(prompts.iter().all(|p| p.contains("\"kind\":\"password\"")));
+    assert!(!events.contains(PASSWORD), "the password leaked into IPC events");
+    assert!(!daemon.log().contains(PASSWORD), "the password leaked into the log");
 }
