@@ -200,6 +200,9 @@ pub struct CharonConf {
     pub ike_rekey_time: Option<String>,
     /// CHILD `rekey_time`; `None` = no automatic rekeying.
     pub child_rekey_time: Option<String>,
+    /// IKE `reauth_time` (a responder announces it as AUTH_LIFETIME, RFC
+    /// 4478, and deletes the IKE_SA when it runs out); `None` = never.
+    pub reauth_time: Option<String>,
     /// Responder: virtual IP pool (default 10.99.10.0/24); `None` = no pool.
     pub pool: Option<String>,
     /// Initiator: `vips` to request (default `0.0.0.0`); `None` = no CP request.
@@ -245,6 +248,7 @@ impl CharonConf {
             auth,
             ike_rekey_time: None,
             child_rekey_time: None,
+            reauth_time: None,
             pool: Some(VIP_POOL.into()),
             vips: Some("0.0.0.0".into()),
             local_ts: None,
@@ -1144,7 +1148,7 @@ fn swanctl_conf(root: &Path, role: Role, c: &CharonConf) -> Result<String, Strin
     conn += &format!("\t\tfragmentation = {}\n", yes(c.fragmentation));
     conn += &format!("\t\tencap = {}\n", yes(c.encap));
     conn += &format!("\t\trekey_time = {}\n", rekey(&c.ike_rekey_time));
-    conn += "\t\treauth_time = 0s\n";
+    conn += &format!("\t\treauth_time = {}\n", rekey(&c.reauth_time));
     conn += "\t\tsend_certreq = yes\n";
     conn += "\t\tsend_cert = always\n";
     conn += "\t\tunique = never\n";

@@ -605,6 +605,71 @@ fn rekey_ibex_responder_driven_by_charon() {
     rekeys(false, false);
 }
 
+/// charon as gateway with `reauth_time = 20s` announces AUTH_LIFETIME (RFC
+/// 4478); Ibex signs in again before it runs out, make-before-break: a new
+/// IKE_SA and CHILD_SA come up beside the old ones with the same virtual IP,
+/// then Ibex deletes the old IKE_SA, and charon is left with the new one.
+#[test]
+fn reauthentication_announced_by_charon() {
+    if !prereqs(false) {
+        return;
+    }
+    let suite = &SUITES[0];
+    let topo = Topology::new();
+    let mut conf = charon_conf(Side::Gw, suite, charon_auth(AuthKind::Psk, None, Side::Gw));
+    conf.reauth_time = Some("20s".into());
+    let charon = Charon::start(&topo.responder, Role::Responder, &conf);
+    let cfg = driver_conf(
+        Side::Client,
+        suite,
+        driver_auth(AuthKind::Psk, None, Side::Client),
+        vec![],
+        45_000,
+    );
+    let driver = Driver::spawn(&driver_bin(), &topo.initiator, &cfg);
+    let ike_up = driver
+        .wait_event("ike_up", T)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child_up = driver
+        .wait_event("child_up", T)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (ike0, _) = established(&charon);
+    let vip = child_up.field("vip").unwrap_or("-").to_string();
+    assert!(vip.starts_with("10.99.10."), "{}", child_up.raw);
+
+    let reauth = driver
+        .wait_event("reauthenticated", Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", charon.log()));
+    println!("    ibex:   {}\n    ibex:   {}", ike_up.raw, reauth.raw);
+    let again = driver
+        .wait_event_nth("child_up", 2, T)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.field("vip"), Some(vip.as_str()), "{}", again.raw);
+    // charon saw a second IKE_SA and the old one deleted by its peer.
+    charon
+        .wait_log(r"deleting IKE_SA ibex\[1\]", T)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut sas = Vec::new();
+    assert!(wait_until(T_LOG, Duration::from_millis(100), || {
+        sas = charon.sas();
+        sas.len() == 1
+    }));
+    let f = |k: &str| norm_spi(reauth.field(k).unwrap_or(""), 16);
+    assert_eq!(
+        (sas[0].spi_i.clone(), sas[0].spi_r.clone()),
+        (f("spi_i"), f("spi_r"))
+    );
+    assert_ne!(sas[0].spi_i, ike0.spi_i, "a new IKE_SA, not a rekey");
+    assert!(
+        driver
+            .events()
+            .iter()
+            .all(|e| !e.raw.starts_with("EVENT closed")),
+        "the connection never ended: {:?}",
+        driver.lines()
+    );
+}
+
 // --------------------------------------------------------------------- harness selftest
 
 /// Documents and proves the harness without Ibex: charon (initiator, 192.0.2.2) to
