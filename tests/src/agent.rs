@@ -386,6 +386,14 @@ pub fn ibex_with(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str, o: &CliOptio
 /// fed, then closed; stdout and stderr piped). The caller waits or kills it.
 pub fn ibex_spawn(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str) -> Child {
     use std::io::Write;
+    let mut child = ibex_spawn_open(lab, d, args);
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child
+}
+
+/// [`ibex_spawn`] with stdin left open: the caller writes the answers when
+/// it chooses (a person who takes their time) and closes it.
+pub fn ibex_spawn_open(lab: &Lab, d: &Daemon, args: &[&str]) -> Child {
     let bin = workspace_bin("ibex");
     let mut full = vec![
         "timeout",
@@ -395,16 +403,13 @@ pub fn ibex_spawn(lab: &Lab, d: &Daemon, args: &[&str], stdin: &str) -> Child {
         d.socket.to_str().unwrap(),
     ];
     full.extend(args);
-    let mut child = lab
-        .client
+    lab.client
         .command(&full)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn ibex");
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child
+        .expect("spawn ibex")
 }
 
 /// The client's routes, addresses and links: what a connection must leave as it found them.

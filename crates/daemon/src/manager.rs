@@ -504,7 +504,10 @@ async fn flow_inner(
             // answering: start again once, saying why, instead of failing
             // with a bare timeout.
             Ok(reason)
-                if reason == ibex_ike::CloseReason::Timeout.to_string() && prompted && !retried =>
+                if (reason == ibex_ike::CloseReason::Timeout.to_string()
+                    || reason == ibex_ike::CloseReason::SignInExpired.to_string())
+                    && prompted
+                    && !retried =>
             {
                 retried = true;
                 info!("the gateway stopped waiting during sign-in; starting again");

@@ -38,7 +38,12 @@ pub struct Responder {
     certreq: Option<Payload>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<(SessionId, Event)>,
+    /// INVALID_IKE_SPI answers sent in the current second (rate limit).
+    invalid_spi: (Option<Instant>, u32),
 }
+
+/// At most this many INVALID_IKE_SPI answers a second.
+const INVALID_SPI_PER_SECOND: u32 = 20;
 
 impl Responder {
     /// A responder with this configuration; `rngs` makes each session's random source.
@@ -74,6 +79,7 @@ impl Responder {
             cookie_secret,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            invalid_spi: (None, 0),
         }
     }
 
@@ -175,6 +181,7 @@ impl Responder {
                 Some(id) => *id,
                 None => {
                     debug!("datagram for unknown SPI dropped");
+                    self.answer_unknown_spi(now, local, remote, &header);
                     return;
                 }
             }
@@ -187,6 +194,60 @@ impl Responder {
             s.handle(now, local, remote, data, Some(ctx));
         }
         self.collect(id);
+    }
+
+    /// RFC 7296 2.21.4: a request for an IKE SA we do not have (e.g. one
+    /// dropped while its initiator's user was still answering a prompt) may
+    /// be answered, unprotected, with INVALID_IKE_SPI, so the initiator
+    /// learns at once instead of retransmitting for minutes. Rate-limited;
+    /// responses are never answered.
+    fn answer_unknown_spi(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        h: &Header,
+    ) {
+        if h.flags.is_response() || h.exchange == ExchangeType::IKE_SA_INIT {
+            return;
+        }
+        let (start, n) = &mut self.invalid_spi;
+        if start.is_none_or(|s| now.saturating_duration_since(s).as_secs() >= 1) {
+            *start = Some(now);
+            *n = 0;
+        }
+        if *n >= INVALID_SPI_PER_SECOND {
+            return;
+        }
+        *n += 1;
+        let reply = Message {
+            header: Header {
+                spi_i: h.spi_i,
+                spi_r: h.spi_r,
+                next_payload: PayloadType::NONE,
+                version: 0x20,
+                exchange: h.exchange,
+                // I names the sender's original role: the opposite of the request's.
+                flags: if h.flags.is_initiator() {
+                    Flags::RESPONSE
+                } else {
+                    Flags(Flags::RESPONSE.0 | Flags::INITIATOR.0)
+                },
+                message_id: h.message_id,
+                length: 0,
+            },
+            payloads: vec![Payload::Notify(Notify {
+                protocol: ProtocolId(0),
+                spi: vec![],
+                kind: NotifyType::INVALID_IKE_SPI,
+                data: vec![],
+            })],
+        };
+        self.transmits.push_back(Transmit {
+            local,
+            remote,
+            data: reply.encode(),
+        });
     }
 
     /// RFC 7296 2.5: an IKE_SA_INIT request with a higher major version is

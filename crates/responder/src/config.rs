@@ -408,6 +408,12 @@ impl FileConfig {
         if peers.is_empty() {
             return Err(invalid("users", "no users: nobody could connect".into()));
         }
+        if self.mfa.step_timeout_secs.is_some_and(|s| s < 5) {
+            return Err(invalid(
+                "mfa.step_timeout_secs",
+                "must be at least 5 seconds: people need time to answer".into(),
+            ));
+        }
         if self
             .auth_lifetime_secs
             .is_some_and(|s| !(20..=u64::from(u32::MAX)).contains(&s))
@@ -487,7 +493,11 @@ impl FileConfig {
         let pool = (Ipv4Addr::from(net), pool.1);
         // Long enough for a person to type a code or approve a push.
         let push_secs = self.mfa.push_api.as_ref().map_or(0, |p| p.timeout_secs);
-        let step_timeout = std::time::Duration::from_secs(120.max(push_secs + 30));
+        let step_timeout = std::time::Duration::from_secs(
+            self.mfa
+                .step_timeout_secs
+                .unwrap_or_else(|| 120.max(push_secs + 30)),
+        );
         Ok(Loaded {
             ike: ResponderConfig {
                 base,

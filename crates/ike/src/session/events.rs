@@ -117,6 +117,9 @@ pub enum CloseReason {
     Protocol(String),
     /// An EAP round failed (wrong password or code, push denied, ...).
     Eap(ibex_eap::PeerFailure),
+    /// The gateway dropped the half-built SA while we were signing in (it
+    /// answered INVALID_IKE_SPI): a person took longer than it waits.
+    SignInExpired,
 }
 
 impl fmt::Display for CloseReason {
@@ -139,6 +142,10 @@ impl fmt::Display for CloseReason {
             CloseReason::PeerError(e) => write!(f, "the peer reported an error: {e}"),
             CloseReason::Protocol(e) => write!(f, "protocol error: {e}"),
             CloseReason::Eap(e) => write!(f, "sign-in failed: {e}"),
+            CloseReason::SignInExpired => write!(
+                f,
+                "the gateway stopped waiting for this sign-in (an answer took too long)"
+            ),
         }
     }
 }

@@ -267,6 +267,15 @@ impl Session {
                 Ok(Opened::Message(p)) => p,
                 Ok(Opened::Fragment) => return,
                 Err(e) => {
+                    if self.state == State::Auth && forgotten(data) {
+                        // RFC 7296 2.21.4: the gateway no longer knows the
+                        // half-built SA (it stopped waiting for the person):
+                        // end now, so the sign-in can start again, instead
+                        // of retransmitting into the void.
+                        info!("the gateway forgot this sign-in (INVALID_IKE_SPI)");
+                        self.finish(CloseReason::SignInExpired);
+                        return;
+                    }
                     debug!(error = %e, "dropping response");
                     return;
                 }
@@ -608,4 +617,10 @@ impl Session {
         sa.retired_at = Some(self.clock);
         self.retired.push(sa);
     }
+}
+
+/// An unprotected response saying INVALID_IKE_SPI (RFC 7296 2.21.4).
+fn forgotten(data: &[u8]) -> bool {
+    crate::message::Message::decode(data)
+        .is_ok_and(|m| find_notify(&m.payloads, NotifyType::INVALID_IKE_SPI).is_some())
 }

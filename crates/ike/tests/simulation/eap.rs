@@ -542,3 +542,25 @@ fn fido2_eap_only_with_certificate_gateway() {
     );
     run_established(&mut sim);
 }
+
+/// A person answers after the gateway dropped the half-built SA: the gateway
+/// answers INVALID_IKE_SPI and the initiator ends at once with a reason the
+/// daemon retries on, instead of retransmitting for minutes.
+#[test]
+fn late_answer_after_the_gateway_gave_up_ends_at_once() {
+    let (mut sim, _dir) = eap_sim_with(vec![ServerMethod::MsChapV2], CLEAN, 21, |r| {
+        r.eap_step_timeout = Duration::from_secs(5);
+    });
+    // Nobody answers the password prompt for a while.
+    sim.run_until(Duration::from_secs(12), |_| false);
+    assert_eq!(prompts(&sim), vec![PromptKind::Password]);
+    assert!(sim.resp.session_ids().is_empty(), "the gateway dropped it");
+    let answered = sim.now;
+    sim.ini.answer(answered, secret(PASSWORD));
+    assert_eq!(run_closed(&mut sim), CloseReason::SignInExpired);
+    assert!(
+        sim.now.duration_since(answered) < Duration::from_secs(2),
+        "ended after {:?}",
+        sim.now.duration_since(answered)
+    );
+}

@@ -177,6 +177,11 @@ pub struct MfaSettings {
     /// The WebAuthn relying party; needed by users with `"fido2"`.
     #[serde(default)]
     pub fido2: Option<FidoConfig>,
+    /// Seconds a half-built sign-in waits for the client's next EAP message
+    /// (a person typing a code) before it is dropped; default 120, or the
+    /// push timeout + 30 s when longer. At least 5.
+    #[serde(default)]
+    pub step_timeout_secs: Option<u64>,
 }
 
 /// Where the push-approval web app listens and who may use it.
