@@ -270,6 +270,12 @@ fn staying_cli_answers_the_password_prompt_of_a_new_sign_in() {
         "one password prompt per sign-in:\n{events}"
     );
     assert!(prompts.iter().all(|p| p.contains("\"kind\":\"password\"")));
-    assert!(!events.contains(PASSWORD), "the password leaked into IPC events");
-    assert!(!daemon.log().contains(PASSWORD), "the password leaked into the log");
+    assert!(
+        !events.contains(PASSWORD),
+        "the password leaked into IPC events"
+    );
+    assert!(
+        !daemon.log().contains(PASSWORD),
+        "the password leaked into the log"
+    );
 }
