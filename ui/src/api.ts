@@ -1,0 +1,42 @@
+// The Tauri commands and events of src-tauri (docs/app.md), typed.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { open } from "@tauri-apps/plugin-dialog";
+
+import type { Prompt, PromptClosed, ProfileSummary, Snapshot } from "./types";
+
+export const listProfiles = () => invoke<ProfileSummary[]>("list_profiles");
+export const importProfile = (path: string) =>
+  invoke<ProfileSummary>("import_profile", { path });
+export const removeProfile = (uuid: string) => invoke<void>("remove_profile", { uuid });
+export const connect = (uuid: string) => invoke<void>("connect", { uuid });
+export const disconnect = () => invoke<void>("disconnect");
+export const status = () => invoke<Snapshot>("status");
+export const openPrompts = () => invoke<Prompt[]>("open_prompts");
+export const answer = (prompt_id: number, value: string) =>
+  invoke<void>("answer", { prompt_id, value });
+export const cancelPrompt = (prompt_id: number) =>
+  invoke<void>("cancel_prompt", { prompt_id });
+
+/** Asks for an Ibex JSON profile file; `null` when the person cancels. */
+export async function pickProfileFile(): Promise<string | null> {
+  const picked = await open({
+    multiple: false,
+    directory: false,
+    title: "Import an Ibex profile",
+    filters: [{ name: "Ibex profile", extensions: ["json"] }],
+  });
+  return typeof picked === "string" ? picked : null;
+}
+
+export const onStatus = (f: (s: Snapshot) => void): Promise<UnlistenFn> =>
+  listen<Snapshot>("status", (e) => f(e.payload));
+export const onPrompt = (f: (p: Prompt) => void): Promise<UnlistenFn> =>
+  listen<Prompt>("prompt", (e) => f(e.payload));
+export const onPromptClosed = (f: (p: PromptClosed) => void): Promise<UnlistenFn> =>
+  listen<PromptClosed>("prompt-closed", (e) => f(e.payload));
+export const onAppError = (f: (message: string) => void): Promise<UnlistenFn> =>
+  listen<string>("app-error", (e) => f(e.payload));
+export const onProfilesChanged = (f: () => void): Promise<UnlistenFn> =>
+  listen<null>("profiles-changed", () => f());

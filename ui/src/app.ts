@@ -1,0 +1,124 @@
+// The window: wires the views to the commands and events of src-tauri.
+
+import * as api from "./api";
+import { renderConnection } from "./connection";
+import { busy } from "./format";
+import { byId, LAYOUT } from "./layout";
+import { ProfileList } from "./profiles";
+import { PromptDialog, type PromptOptions } from "./prompt";
+import type { ProfileSummary, Snapshot } from "./types";
+
+export class App {
+  private snapshot: Snapshot | null = null;
+  private profiles: ProfileSummary[] = [];
+  private list: ProfileList;
+  readonly prompt: PromptDialog;
+
+  constructor(
+    private root: HTMLElement,
+    opts: PromptOptions = {},
+  ) {
+    root.innerHTML = LAYOUT;
+    this.list = new ProfileList(root, () => this.buttons());
+    this.prompt = new PromptDialog(root, { ...opts, onError: (m) => this.error(m) });
+    byId(root, "connect").addEventListener("click", () => void this.connect());
+    byId(root, "disconnect").addEventListener("click", () =>
+      this.run(() => api.disconnect()),
+    );
+    byId(root, "import").addEventListener("click", () => void this.importFile());
+    byId(root, "remove").addEventListener("click", () => void this.remove());
+    byId(root, "error-dismiss").addEventListener("click", () => this.error(null));
+  }
+
+  /** Subscribes to the events, then loads what is there already. */
+  async start(): Promise<void> {
+    await Promise.all([
+      api.onStatus((s) => this.status(s)),
+      api.onPrompt((p) => this.prompt.add(p)),
+      api.onPromptClosed((c) => this.prompt.close(c.prompt_id)),
+      api.onAppError((m) => this.error(m)),
+      api.onProfilesChanged(() => void this.reloadProfiles()),
+    ]);
+    await this.run(async () => {
+      const [s, profiles, prompts] = await Promise.all([
+        api.status(),
+        api.listProfiles(),
+        api.openPrompts(),
+      ]);
+      this.profiles = profiles;
+      this.status(s);
+      for (const p of prompts) this.prompt.add(p);
+    });
+  }
+
+  /** A new snapshot from the Rust side. */
+  status(s: Snapshot): void {
+    const before = this.snapshot;
+    this.snapshot = s;
+    if (!s.daemon_running && before?.daemon_running) this.prompt.clear();
+    if (s.state === "error" && s.reason && s.reason !== before?.reason) this.error(s.reason);
+    renderConnection(this.root, s);
+    this.list.render(this.profiles, s);
+    this.buttons();
+  }
+
+  private buttons(): void {
+    const s = this.snapshot;
+    const inUse = !!s && busy(s.state);
+    byId<HTMLButtonElement>(this.root, "connect").disabled =
+      !s?.daemon_running || inUse || !this.list.selected;
+    byId<HTMLButtonElement>(this.root, "disconnect").disabled =
+      !s?.daemon_running || !inUse || s.state === "disconnecting";
+    byId<HTMLButtonElement>(this.root, "remove").disabled =
+      !this.list.selected || (inUse && s?.profile?.uuid === this.list.selected);
+  }
+
+  private async connect(): Promise<void> {
+    const uuid = this.list.selected;
+    if (!uuid) return;
+    this.error(null);
+    await this.run(() => api.connect(uuid));
+  }
+
+  private async importFile(): Promise<void> {
+    await this.run(async () => {
+      const path = await api.pickProfileFile();
+      if (!path) return;
+      const p = await api.importProfile(path);
+      this.list.selected = p.uuid;
+      await this.reloadProfiles();
+      this.error(null);
+    });
+  }
+
+  private async remove(): Promise<void> {
+    const p = this.list.current();
+    if (!p) return;
+    await this.run(async () => {
+      await api.removeProfile(p.uuid);
+      await this.reloadProfiles();
+    });
+  }
+
+  private async reloadProfiles(): Promise<void> {
+    this.profiles = await api.listProfiles();
+    this.list.render(this.profiles, this.snapshot);
+    this.buttons();
+  }
+
+  /** Runs a command; its failure goes to #error. */
+  private async run(f: () => Promise<unknown>): Promise<void> {
+    try {
+      await f();
+    } catch (e) {
+      this.error(String(e));
+    }
+  }
+
+  /** Shows a message in #error, or hides it (`null`). */
+  error(message: string | null): void {
+    const box = byId(this.root, "error");
+    byId(this.root, "error-text").textContent = message ?? "";
+    box.hidden = message === null;
+  }
+}

@@ -1,0 +1,74 @@
+// What the Rust side sends: see src-tauri/src/{snapshot,profiles}.rs and
+// docs/ipc.md (prompts are ibexd's `prompt` events as they are).
+
+/** ibexd's connection states. */
+export type ConnectionState =
+  | "disconnected"
+  | "connecting"
+  | "waiting_for_user"
+  | "connected"
+  | "disconnecting"
+  | "error";
+
+/** The `status` event / command: the daemon link plus ibexd's status. */
+export interface Snapshot {
+  daemon_running: boolean;
+  socket: string;
+  daemon_error: string | null;
+  reason: string | null;
+  state: ConnectionState;
+  profile?: { uuid: string; name: string };
+  gateway?: string;
+  virtual_ips: string[];
+  dns: string[];
+  ike_suite?: string;
+  esp_suite?: string;
+  nat_detected: boolean;
+  mobike: boolean;
+  uptime_s: number;
+  bytes_in: number;
+  bytes_out: number;
+  packets_in: number;
+  packets_out: number;
+  drops: number;
+}
+
+/** One stored profile. */
+export interface ProfileSummary {
+  uuid: string;
+  name: string;
+  gateway: string;
+  auth: "psk" | "certificate" | "eap";
+}
+
+/** What a prompt asks for (unknown kinds take typed input). */
+export type PromptKind =
+  | "password"
+  | "psk"
+  | "otp"
+  | "push"
+  | "fido2"
+  | "pin"
+  | "certificate-passphrase"
+  | "unknown";
+
+/** ibexd's `prompt` event. */
+export interface Prompt {
+  prompt_id: number;
+  kind: PromptKind;
+  /** From the gateway: untrusted, shown as plain text only. */
+  text?: string;
+  number_to_match?: string;
+  /** UNIX seconds. */
+  deadline?: number;
+  choices?: string[];
+}
+
+/** The `prompt-closed` event. */
+export interface PromptClosed {
+  prompt_id: number;
+  reason: "answered" | "cancelled" | "expired";
+}
+
+/** The answer that switches a push approval to a one-time code. */
+export const USE_CODE = "code";
