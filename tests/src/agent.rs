@@ -211,6 +211,14 @@ pub fn responder_config_with(
 }
 
 impl Responder {
+    /// Kills it hard (SIGKILL: no deletes sent, nothing cleaned up) and
+    /// keeps its log as `responder-killed.log`.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::rename(&self.log, self.log.with_file_name("responder-killed.log"));
+    }
+
     /// Starts it with the config file `config` (see [`responder_config_with`]),
     /// logging into `dir`, and waits for UDP 500.
     pub fn start_with_config(lab: &Lab, dir: &Path, config: &Path) -> Responder {
@@ -309,6 +317,11 @@ impl Daemon {
     /// Its log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Its process id (to stop and continue it, as a sleeping laptop would).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and waits (bounded) for the daemon to exit.

@@ -59,8 +59,31 @@ struct Active {
     profile: ProfileRef,
     commands: Option<mpsc::Sender<Command>>,
     snapshot: Snapshot,
+    /// When the connection last reported (it does every second).
+    snapshot_at: (Instant, SystemTime),
     state: ConnectionState,
 }
+
+impl Active {
+    /// The state to report: a connection that stopped reporting (the daemon
+    /// was frozen, the machine slept) is not claimed to be working until it
+    /// reports again.
+    fn honest_state(&self) -> ConnectionState {
+        let (mono, wall) = self.snapshot_at;
+        let quiet = mono.elapsed() > STALE
+            || SystemTime::now()
+                .duration_since(wall)
+                .is_ok_and(|d| d > STALE);
+        if self.state == ConnectionState::Connected && quiet {
+            ConnectionState::Connecting
+        } else {
+            self.state
+        }
+    }
+}
+
+/// A connection silent this long is not reported as connected.
+const STALE: Duration = Duration::from_secs(3);
 
 struct PendingPrompt {
     prompt: Prompt,
@@ -274,10 +297,16 @@ impl Manager {
             Phase::Closed(_) => return,
         };
         let connected = state == ConnectionState::Connected;
+        // A new note (reconnecting: why and when) goes out with the state.
+        let note = match &self.active {
+            Some(a) if a.snapshot.note != s.note => s.note.clone(),
+            _ => None,
+        };
         if let Some(a) = &mut self.active {
             a.snapshot = s;
+            a.snapshot_at = (Instant::now(), SystemTime::now());
         }
-        self.set_state(state, None);
+        self.set_state(state, note);
         if connected && self.last_stats.elapsed() >= Duration::from_secs(1) {
             self.last_stats = Instant::now();
             if let Some(st) = self.status() {
@@ -294,7 +323,7 @@ impl Manager {
         let s = &a.snapshot;
         let t = s.traffic;
         Some(Status {
-            state: a.state,
+            state: a.honest_state(),
             profile: Some(a.profile.clone()),
             gateway: s.gateway,
             virtual_ips: s.addresses.iter().map(|(ip, _)| *ip).collect(),
@@ -402,6 +431,7 @@ impl Manager {
                     },
                     commands: Some(cmd_tx),
                     snapshot: Snapshot::default(),
+                    snapshot_at: (Instant::now(), SystemTime::now()),
                     state: ConnectionState::Connecting,
                 });
                 self.broadcast(Event::State {
@@ -471,6 +501,12 @@ async fn flow_inner(
         },
         tun_name: "ibex0".into(),
         mtu: 1400,
+        reconnect: connection::reconnect::Policy {
+            enabled: profile.reconnect.enabled,
+            max_attempts: profile.reconnect.max_attempts,
+            initial: Duration::from_secs(profile.reconnect.initial_delay_s.into()),
+            max: Duration::from_secs(profile.reconnect.max_delay_s.into()),
+        },
     };
     let mut commands = commands;
     let mut params = params;

@@ -112,6 +112,8 @@ pub struct Config {
     pub keylog: bool,
     /// Send a liveness check after this long without hearing from the peer.
     pub dpd_interval: Option<Duration>,
+    /// A liveness check unanswered this long means the peer is dead.
+    pub dpd_timeout: Duration,
     /// Time (UNIX seconds) at which peer certificates are validated; `None`
     /// reads the system clock at validation, the engine's one use of it.
     pub validation_time: Option<u64>,
@@ -138,6 +140,7 @@ impl Config {
             fragment_mtu: Some(1280),
             keylog: false,
             dpd_interval: None,
+            dpd_timeout: Duration::from_secs(30),
             validation_time: None,
         }
     }

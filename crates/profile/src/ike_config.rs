@@ -255,6 +255,9 @@ impl Profile {
         config.mobike = self.mobike;
         config.dpd_interval =
             (self.dpd_interval_s > 0).then(|| Duration::from_secs(self.dpd_interval_s.into()));
+        // An unanswered liveness check means a dead gateway after as long as
+        // the interval, between 10 s and 60 s.
+        config.dpd_timeout = Duration::from_secs(self.dpd_interval_s.clamp(10, 60).into());
         Ok(config)
     }
 }

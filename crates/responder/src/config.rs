@@ -176,6 +176,15 @@ pub struct FileConfig {
     /// authentication is deleted. Absent: sign-ins never expire.
     #[serde(default)]
     pub auth_lifetime_secs: Option<u64>,
+    /// Check a client's liveness after this many seconds without hearing
+    /// from it, and drop its SAs when it does not answer (as long again,
+    /// 10 to 60 s); 0 disables the checks. Default 30.
+    #[serde(default = "default_dpd")]
+    pub dpd_interval_secs: u64,
+}
+
+fn default_dpd() -> u64 {
+    30
 }
 
 /// The top-level `"eap_tls"` object:
@@ -440,6 +449,15 @@ impl FileConfig {
             }
         };
         let mut base = Config::new(Identity::parse(&self.id), local_auth);
+        if self.dpd_interval_secs > 3600 {
+            return Err(invalid(
+                "dpd_interval_secs",
+                "at most 3600 seconds (0 disables liveness checks)".into(),
+            ));
+        }
+        base.dpd_interval = (self.dpd_interval_secs > 0)
+            .then(|| std::time::Duration::from_secs(self.dpd_interval_secs));
+        base.dpd_timeout = std::time::Duration::from_secs(self.dpd_interval_secs.clamp(10, 60));
         base.ike_proposals = self
             .ike_proposals
             .iter()

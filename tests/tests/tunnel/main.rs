@@ -6,6 +6,7 @@ mod fido;
 mod late_answer;
 mod mfa;
 mod reauth;
+mod resilience;
 
 use std::path::Path;
 use std::time::Duration;

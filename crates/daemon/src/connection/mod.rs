@@ -8,6 +8,7 @@
 //! only then is the old IKE SA deleted (make-before-break).
 
 mod prompt;
+pub mod reconnect;
 mod system;
 
 use std::net::{IpAddr, SocketAddr};
@@ -47,6 +48,8 @@ pub struct Params {
     pub tun_name: String,
     /// Inner MTU.
     pub mtu: u16,
+    /// Re-establishing a lost tunnel.
+    pub reconnect: reconnect::Policy,
 }
 
 /// Where the connection is.
@@ -85,6 +88,9 @@ pub struct Snapshot {
     pub since: Option<Instant>,
     /// Traffic counters.
     pub traffic: Traffic,
+    /// Why the phase is what it is, when that needs saying (reconnecting:
+    /// what was lost, and when the next attempt is).
+    pub note: Option<String>,
 }
 
 impl Default for Snapshot {
@@ -100,6 +106,7 @@ impl Default for Snapshot {
             mobike: false,
             since: None,
             traffic: Traffic::default(),
+            note: None,
         }
     }
 }
@@ -124,6 +131,9 @@ pub enum ConnError {
 
 /// How often traffic counters are published while nothing else changes.
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
+/// A pause of the connection loop this long means a freeze or a sleep.
+const RESUME_GAP: Duration = Duration::from_secs(5);
 
 /// How long a disconnect waits for the gateway to confirm the delete.
 const DELETE_GRACE: Duration = Duration::from_secs(3);
@@ -150,6 +160,12 @@ struct Conn<'a> {
     /// Why the last reauthentication failed (the working SA ends at the
     /// gateway's deadline).
     reauth_failed: Option<String>,
+    /// The tunnel was lost: attempts so far, and when to sign in again.
+    backoff: reconnect::Backoff,
+    retry_at: Option<tokio::time::Instant>,
+    /// After a pause: a liveness check is out, the tunnel is not claimed
+    /// to work until it is answered.
+    checking: bool,
 }
 
 /// Runs one connection until it ends; the system is restored before it returns.
@@ -171,7 +187,7 @@ pub async fn run(
     let mut config = (*params.ike).clone();
     config.keylog = keylog.enabled();
     let ike = Initiator::new(
-        Arc::new(config),
+        Arc::new(config.clone()),
         Instant::now(),
         SocketAddr::new(local_ip, 500),
         SocketAddr::new(params.gateway, 500),
@@ -195,12 +211,38 @@ pub async fn run(
         closed: None,
         readdress: false,
         reauth_failed: None,
+        backoff: reconnect::Backoff::new(params.reconnect),
+        retry_at: None,
+        checking: false,
     };
+    let mut retry_now = false;
+    let mut last_turn = (Instant::now(), std::time::SystemTime::now());
     let mut net = vec![0u8; 65536];
     let mut out = Packet::new(usize::from(params.mtu));
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut published = Instant::now();
     let result: Result<String, ConnError> = loop {
+        if std::mem::take(&mut retry_now) {
+            // Sign in again from the path the gateway is reached by now.
+            let local_ip = match route_get(params.gateway).await {
+                Ok(r) => r.source.unwrap_or(sockets.local_ip()),
+                Err(e) => {
+                    debug!(error = %e, "no route to the gateway yet");
+                    sockets.local_ip()
+                }
+            };
+            if local_ip != sockets.local_ip() {
+                info!(old = %sockets.local_ip(), new = %local_ip, "the path to the gateway changed");
+                sockets = IkeSockets::bind(local_ip).await?;
+            }
+            c.ike = Initiator::new(
+                Arc::new(config.clone()),
+                Instant::now(),
+                SocketAddr::new(local_ip, 500),
+                SocketAddr::new(params.gateway, 500),
+                Box::new(|| Box::new(SystemRandom::new())),
+            );
+        }
         // Output of the engine first.
         while let Some(t) = c.ike.poll_transmit() {
             if let Err(e) = sockets.send_ike(&t).await {
@@ -227,6 +269,7 @@ pub async fn run(
             break Ok(reason);
         }
         let wake = c.ike.poll_timeout().map(tokio::time::Instant::from_std);
+        let wake = [wake, c.retry_at].into_iter().flatten().min();
         let wake = match (wake, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -284,6 +327,10 @@ pub async fn run(
                     info!("disconnecting");
                     c.snap.phase = Phase::Disconnecting;
                     c.ike.close(Instant::now());
+                    if c.retry_at.take().is_some() {
+                        // Waiting to reconnect: nothing to delete.
+                        c.closed = Some(CloseReason::LocalClose.to_string());
+                    }
                     deadline = Some(tokio::time::Instant::now() + DELETE_GRACE);
                 }
             },
@@ -291,8 +338,37 @@ pub async fn run(
                 if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
                     c.closed = Some(CloseReason::LocalClose.to_string());
                 }
+                if c.retry_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+                    c.retry_at = None;
+                    retry_now = true;
+                }
                 c.ike.handle_timeout(Instant::now());
             }
+        }
+        // The loop turns at least once a second; a longer gap, or a wall
+        // clock that jumped ahead of the monotonic one, means the daemon was
+        // frozen or the machine slept: the gateway may have dropped us.
+        let turn = (Instant::now(), std::time::SystemTime::now());
+        let gap = turn.0.duration_since(last_turn.0);
+        let wall = turn.1.duration_since(last_turn.1).unwrap_or_default();
+        last_turn = turn;
+        if (gap > RESUME_GAP || wall > gap + RESUME_GAP) && c.snap.phase == Phase::Connected {
+            info!(
+                gap_s = wall.max(gap).as_secs(),
+                "resumed after a pause: checking the gateway"
+            );
+            c.ike.current_mut().check_liveness(turn.0);
+            // Not claimed to work until the gateway answers.
+            c.checking = true;
+            c.snap.phase = Phase::Connecting;
+            c.snap.note = Some("checking the connection after a pause".into());
+        } else if c.checking && c.ike.current().is_idle() && c.snap.phase == Phase::Connecting {
+            if c.ike.current().state() == ibex_ike::State::Established {
+                info!("the gateway answered after the pause");
+                c.snap.phase = Phase::Connected;
+                c.snap.note = None;
+            }
+            c.checking = false;
         }
     };
     system::teardown(&mut c.live, c.journal).await;
@@ -311,9 +387,15 @@ impl Conn<'_> {
         match e {
             Event::Prompt(p) => {
                 let expect = prompt::expects(p.kind);
-                let again = self.ike.reauthenticating();
+                let why = if self.ike.reauthenticating() {
+                    prompt::Why::Reauth
+                } else if self.live.tun.is_some() {
+                    prompt::Why::Reconnect
+                } else {
+                    prompt::Why::SignIn
+                };
                 let (tx, rx) = oneshot::channel();
-                if self.asks.send(prompt::ask(p, tx, again)).await.is_ok() {
+                if self.asks.send(prompt::ask(p, tx, why)).await.is_ok() {
                     self.answer = Some((rx, expect));
                 }
             }
@@ -356,7 +438,13 @@ impl Conn<'_> {
                         self.journal,
                     )
                     .await?;
+                } else if self.snap.phase == Phase::Connecting {
+                    info!("reconnected");
+                    self.snap.phase = Phase::Connected;
+                    self.snap.since = Some(Instant::now());
+                    self.snap.note = None;
                 }
+                self.backoff.reset();
                 self.snap.esp_suite = Some(c.suite.name());
             }
             Event::ChildDown { spi_in, .. } => self.sad.remove(spi_in),
@@ -395,6 +483,31 @@ impl Conn<'_> {
             Event::Closed(CloseReason::Eap(f)) => {
                 self.closed
                     .get_or_insert_with(|| crate::explain::eap_failure(&f));
+            }
+            Event::Closed(reason)
+                if self.live.tun.is_some()
+                    && self.snap.phase != Phase::Disconnecting
+                    && reconnect::worth_retrying(&reason) =>
+            {
+                // The tunnel is lost but the system stays as it is (no
+                // leak around the tunnel) while we sign in again.
+                match self.backoff.next() {
+                    Some((wait, attempt)) => {
+                        let note = format!(
+                            "{reason}; reconnecting in {:.1} s (attempt {attempt})",
+                            wait.as_secs_f64()
+                        );
+                        warn!("{note}");
+                        self.snap.phase = Phase::Connecting;
+                        self.snap.since = None;
+                        self.snap.note = Some(note);
+                        self.retry_at = Some(tokio::time::Instant::now() + wait);
+                    }
+                    None => {
+                        self.closed
+                            .get_or_insert_with(|| format!("{reason} (gave up reconnecting)"));
+                    }
+                }
             }
             Event::Closed(reason) => {
                 let why = match (&self.reauth_failed, &reason) {

@@ -79,13 +79,22 @@ fn fido_request(r: ibex_ike::eap::FidoRequest) -> ibex_ipc::FidoRequest {
     }
 }
 
+/// Why a sign-in asks: the prompt says so when it is not the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Why {
+    /// Connecting.
+    SignIn,
+    /// The gateway's sign-in lifetime ran out; the tunnel still works.
+    Reauth,
+    /// The tunnel was lost and is being re-established.
+    Reconnect,
+}
+
 /// The IPC prompt for an EAP prompt.
-/// `again`: the prompt belongs to a new sign-in that replaces a working
-/// connection (the gateway's sign-in lifetime ran out), and says so.
 pub(super) fn ask(
     p: ibex_ike::eap::Prompt,
     answer: tokio::sync::oneshot::Sender<Option<ibex_ipc::SecretString>>,
-    again: bool,
+    why: Why,
 ) -> Ask {
     use ibex_ike::eap::PromptKind as K;
     use ibex_ipc::PromptKind as P;
@@ -101,10 +110,12 @@ pub(super) fn ask(
         (Some(t), _) if !t.is_empty() => t.clone(),
         _ => default.to_string(),
     };
-    let text = if again {
-        format!("The gateway asks you to sign in again to keep the connection. {text}")
-    } else {
-        text
+    let text = match why {
+        Why::SignIn => text,
+        Why::Reauth => {
+            format!("The gateway asks you to sign in again to keep the connection. {text}")
+        }
+        Why::Reconnect => format!("The connection was lost; sign in again to reconnect. {text}"),
     };
     Ask::Open {
         question: Box::new(Question {
@@ -194,7 +205,7 @@ mod tests {
             user_verification: "required".into(),
         });
         let (tx, _rx) = tokio::sync::oneshot::channel();
-        let Ask::Open { question, .. } = ask(p, tx, false) else {
+        let Ask::Open { question, .. } = ask(p, tx, Why::SignIn) else {
             panic!("not a prompt");
         };
         let Question {

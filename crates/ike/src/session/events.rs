@@ -120,6 +120,9 @@ pub enum CloseReason {
     /// The gateway dropped the half-built SA while we were signing in (it
     /// answered INVALID_IKE_SPI): a person took longer than it waits.
     SignInExpired,
+    /// The gateway answered a liveness check with INVALID_IKE_SPI: it no
+    /// longer has this IKE SA (it restarted, or timed us out).
+    PeerForgot,
 }
 
 impl fmt::Display for CloseReason {
@@ -142,6 +145,10 @@ impl fmt::Display for CloseReason {
             CloseReason::PeerError(e) => write!(f, "the peer reported an error: {e}"),
             CloseReason::Protocol(e) => write!(f, "protocol error: {e}"),
             CloseReason::Eap(e) => write!(f, "sign-in failed: {e}"),
+            CloseReason::PeerForgot => write!(
+                f,
+                "the gateway no longer knows this connection (it restarted or timed it out)"
+            ),
             CloseReason::SignInExpired => write!(
                 f,
                 "the gateway stopped waiting for this sign-in (an answer took too long)"

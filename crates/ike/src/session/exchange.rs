@@ -82,13 +82,21 @@ impl Session {
             return false;
         }
         match task {
-            Task::Liveness => self.request(
-                now,
-                ExchangeType::INFORMATIONAL,
-                Slot::Current,
-                &[],
-                Pending::Liveness,
-            ),
+            Task::Liveness => {
+                let sent = self.request(
+                    now,
+                    ExchangeType::INFORMATIONAL,
+                    Slot::Current,
+                    &[],
+                    Pending::Liveness,
+                );
+                // A dead gateway is noticed within a bounded time.
+                let dead_at = now + self.config.dpd_timeout;
+                if let Some(o) = self.outstanding.as_mut() {
+                    o.dead_at = Some(dead_at);
+                }
+                sent
+            }
             Task::UpdateAddresses => {
                 let Some(sa) = self.sa.as_ref() else {
                     return false;
@@ -267,6 +275,17 @@ impl Session {
                 Ok(Opened::Message(p)) => p,
                 Ok(Opened::Fragment) => return,
                 Err(e) => {
+                    let liveness = self
+                        .outstanding
+                        .as_ref()
+                        .is_some_and(|o| matches!(o.what, Pending::Liveness));
+                    if liveness && forgotten(data) {
+                        // The gateway restarted or timed us out: the SA is
+                        // gone there, so waiting for an answer is pointless.
+                        info!("the gateway no longer knows this IKE SA (INVALID_IKE_SPI)");
+                        self.finish(CloseReason::PeerForgot);
+                        return;
+                    }
                     if self.state == State::Auth && forgotten(data) {
                         // RFC 7296 2.21.4: the gateway no longer knows the
                         // half-built SA (it stopped waiting for the person):

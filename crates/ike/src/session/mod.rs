@@ -104,6 +104,8 @@ pub(crate) struct Outstanding {
     pub what: Pending,
     /// Keep retransmitting at least until then (a push approval in progress).
     pub give_up_at: Option<Instant>,
+    /// Give up at this time at the latest (liveness checks are bounded).
+    pub dead_at: Option<Instant>,
 }
 
 /// Which IKE SA of the session: the current one, or a retired one (replaced
@@ -319,7 +321,10 @@ impl Session {
         if self.state == State::Closed {
             return None;
         }
-        let mut t = self.outstanding.as_ref().map(|o| o.next_at);
+        let mut t = self
+            .outstanding
+            .as_ref()
+            .map(|o| o.dead_at.map_or(o.next_at, |d| d.min(o.next_at)));
         let life = self.config.retransmit.total();
         if let Some(r) = self.retired.iter().filter_map(|s| s.retired_at).min() {
             let d = r + life;
@@ -486,8 +491,11 @@ impl Session {
             return;
         }
         if let Some(o) = &mut self.outstanding {
-            if now >= o.next_at {
-                if o.sent > self.config.retransmit.tries && o.give_up_at.is_none_or(|t| now >= t) {
+            let dead = o.dead_at.is_some_and(|t| now >= t);
+            if now >= o.next_at || dead {
+                let exhausted =
+                    o.sent > self.config.retransmit.tries && o.give_up_at.is_none_or(|t| now >= t);
+                if exhausted || dead {
                     if let Pending::DeleteRetired(spi) = o.what {
                         // The peer may already have dropped the old SA after
                         // answering a lost response: nothing left to do.
@@ -561,6 +569,7 @@ impl Session {
             next_at: now + self.config.retransmit.interval(0),
             what,
             give_up_at: None,
+            dead_at: None,
         });
     }
 

@@ -675,6 +675,7 @@ fn dead_peer_is_detected() {
     let mut sim = Sim::new(c, r, CLEAN, 12);
     assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
     sim.link.loss = 1.0;
+    let lost = sim.now;
     assert!(
         sim.run_until(Duration::from_secs(600), |s| s.ini.current().state()
             == State::Closed)
@@ -683,6 +684,36 @@ fn dead_peer_is_detected() {
         sim.ini_events.last(),
         Some(&Event::Closed(CloseReason::PeerDead))
     );
+    // Bounded: the check starts after the interval of silence, and gives up
+    // after the liveness timeout (30 s by default), not after the whole
+    // retransmission schedule.
+    let took = sim.now.duration_since(lost);
+    assert!(
+        took <= Duration::from_secs(10 + 30 + 1),
+        "dead after {took:?}"
+    );
+}
+
+#[test]
+fn restarted_gateway_is_noticed_at_once() {
+    let (mut c, r) = configs(SUITES[1].0, SUITES[1].1);
+    c.dpd_interval = Some(Duration::from_secs(10));
+    let mut sim = Sim::new(c, r.clone(), CLEAN, 13);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    // The gateway restarts: it has forgotten every SA.
+    sim.resp = Responder::new(r, Box::new(|| Box::new(SeededRandom::new(99))));
+    let restarted = sim.now;
+    assert!(
+        sim.run_until(Duration::from_secs(120), |s| s.ini.current().state()
+            == State::Closed)
+    );
+    assert_eq!(
+        sim.ini_events.last(),
+        Some(&Event::Closed(CloseReason::PeerForgot))
+    );
+    // One liveness check after the interval, answered INVALID_IKE_SPI.
+    let took = sim.now.duration_since(restarted);
+    assert!(took <= Duration::from_secs(11), "noticed after {took:?}");
 }
 
 #[test]
