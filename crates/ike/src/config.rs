@@ -114,6 +114,11 @@ pub struct Config {
     pub dpd_interval: Option<Duration>,
     /// A liveness check unanswered this long means the peer is dead.
     pub dpd_timeout: Duration,
+    /// Rekey the IKE SA after this long (less up to 10 % at random);
+    /// `None` leaves it to the peer.
+    pub ike_lifetime: Option<Duration>,
+    /// Rekey each Child SA after this long (less up to 10 % at random).
+    pub child_lifetime: Option<Duration>,
     /// Time (UNIX seconds) at which peer certificates are validated; `None`
     /// reads the system clock at validation, the engine's one use of it.
     pub validation_time: Option<u64>,
@@ -141,6 +146,8 @@ impl Config {
             keylog: false,
             dpd_interval: None,
             dpd_timeout: Duration::from_secs(30),
+            ike_lifetime: None,
+            child_lifetime: None,
             validation_time: None,
         }
     }

@@ -258,6 +258,8 @@ impl Profile {
         // An unanswered liveness check means a dead gateway after as long as
         // the interval, between 10 s and 60 s.
         config.dpd_timeout = Duration::from_secs(self.dpd_interval_s.clamp(10, 60).into());
+        config.ike_lifetime = Some(Duration::from_secs(self.ike_lifetime_s.into()));
+        config.child_lifetime = Some(Duration::from_secs(self.child_lifetime_s.into()));
         Ok(config)
     }
 }

@@ -93,6 +93,13 @@ impl Profile {
             0,
             MAX_INTERVAL_S,
         )?;
+        range(&root.key("ike_lifetime_s"), self.ike_lifetime_s, 300, 86400)?;
+        range(
+            &root.key("child_lifetime_s"),
+            self.child_lifetime_s,
+            120,
+            86400,
+        )?;
         let rc = root.key("reconnect");
         let initial = self.reconnect.initial_delay_s;
         range(&rc.key("initial_delay_s"), initial, 1, MAX_INTERVAL_S)?;

@@ -178,7 +178,14 @@ fn forced_reauthentication_prompts_once_and_keeps_traffic_flowing() {
         Duration::from_millis(100),
         || system_state(&lab) == before
     ));
-    assert_eq!(resolv.read(), ORIGINAL_RESOLV);
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
+            resolv.read() == ORIGINAL_RESOLV
+        }),
+        "DNS not restored: {}\n{}",
+        resolv.read(),
+        daemon.log()
+    );
     let events = events.finish();
     let prompts: Vec<&str> = events
         .lines()

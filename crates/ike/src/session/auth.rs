@@ -154,6 +154,7 @@ impl Session {
     }
 
     pub(crate) fn emit_ike_up(&mut self, rekeyed: bool) {
+        self.schedule_ike_rekey(self.clock);
         let Some(sa) = self.sa.as_ref() else { return };
         let info = IkeSaInfo {
             spi_i: sa.spi_i,

@@ -21,6 +21,8 @@ pub(crate) struct ChildSa {
     pub spi_out: u32,
     pub ts_local: Vec<TrafficSelector>,
     pub ts_remote: Vec<TrafficSelector>,
+    /// When it is rekeyed (its lifetime, jittered).
+    pub rekey_at: Option<std::time::Instant>,
 }
 
 /// Initiator side of a Child SA negotiation in flight.
@@ -408,11 +410,13 @@ impl Session {
             }
         }
         info!(spi_in = format_args!("{spi_in:08x}"), spi_out = format_args!("{spi_out:08x}"), suite = %suite.name(), "Child SA established");
+        let rekey_at = self.child_rekey_at(self.clock);
         self.children.push(ChildSa {
             spi_in,
             spi_out,
             ts_local: ts_local.clone(),
             ts_remote: ts_remote.clone(),
+            rekey_at,
         });
         self.events.push_back(Event::ChildUp(ChildSaInfo {
             spi_in,

@@ -17,6 +17,7 @@ mod exchange;
 mod fragment;
 mod informational;
 mod init;
+mod lifetimes;
 mod natd;
 mod reauth;
 mod rekey;
@@ -168,6 +169,8 @@ pub struct Session {
     last_heard: Instant,
     /// Authentication lifetime (RFC 4478) and the reauthentication timer.
     auth_clock: reauth::AuthClock,
+    /// When the current IKE SA is rekeyed (its lifetime, jittered).
+    ike_rekey_at: Option<Instant>,
     /// Initiator: send INITIAL_CONTACT (not when replacing an SA).
     initial_contact: bool,
     /// Initiator: the virtual IPv4 address to ask for (reauthentication).
@@ -250,6 +253,7 @@ impl Session {
             auth_deadline: now + HALF_OPEN_LIFETIME,
             last_heard: now,
             auth_clock: Default::default(),
+            ike_rekey_at: None,
             initial_contact: false,
             requested_vip: None,
             virtual_ip: None,
@@ -337,6 +341,9 @@ impl Session {
             t = Some(t.map_or(d, |x| x.min(d)));
         }
         if let Some(d) = self.auth_timer() {
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
+        if let Some(d) = self.rekey_timer() {
             t = Some(t.map_or(d, |x| x.min(d)));
         }
         if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder {
@@ -540,6 +547,7 @@ impl Session {
             }
         }
         self.auth_timeout(now);
+        self.rekey_timeout(now);
         self.drive(now);
     }
 

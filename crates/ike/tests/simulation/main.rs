@@ -1249,3 +1249,36 @@ fn higher_major_version_gets_invalid_major_version() {
     );
     assert!(sim.resp.session_ids().is_empty(), "no state kept");
 }
+
+#[test]
+fn lifetimes_rekey_by_themselves() {
+    let (mut c, r) = configs(SUITES[0].0, SUITES[0].1);
+    c.ike_lifetime = Some(Duration::from_secs(60));
+    c.child_lifetime = Some(Duration::from_secs(30));
+    let mut sim = Sim::new(c, r, CLEAN, 31);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    let up = sim.now;
+    sim.run_until(Duration::from_secs(200), |_| false);
+    let ike_rekeys = sim
+        .ini_events
+        .iter()
+        .filter(|e| matches!(e, Event::IkeRekeyed(_)))
+        .count();
+    let child_rekeys = Sim::child_ups(&sim.ini_events)
+        .iter()
+        .filter(|c| c.replaces.is_some())
+        .count();
+    // 200 s: every 54-60 s for IKE, every 27-30 s for the Child SA.
+    assert!((3..=4).contains(&ike_rekeys), "{ike_rekeys} IKE rekeys");
+    assert!(
+        (6..=8).contains(&child_rekeys),
+        "{child_rekeys} Child rekeys"
+    );
+    assert_eq!(
+        sim.ini.current().child_spis().len(),
+        1,
+        "old Child SAs deleted"
+    );
+    assert_eq!(sim.ini.current().state(), State::Established);
+    assert!(sim.now > up + Duration::from_secs(170));
+}

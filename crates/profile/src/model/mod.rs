@@ -83,6 +83,14 @@ pub struct Profile {
     /// 0 disables the checks. Default 30, at most 3600.
     #[serde(default = "default_dpd")]
     pub dpd_interval_s: u32,
+    /// Rekey the IKE SA after this many seconds (less up to 10 % at
+    /// random). Default 14400 (4 h), 300 to 86400.
+    #[serde(default = "default_ike_lifetime")]
+    pub ike_lifetime_s: u32,
+    /// Rekey each Child SA after this many seconds (less up to 10 % at
+    /// random). Default 3600 (1 h), 120 to 86400.
+    #[serde(default = "default_child_lifetime")]
+    pub child_lifetime_s: u32,
     /// Whether and how the daemon reconnects after losing the tunnel.
     #[serde(default)]
     pub reconnect: Reconnect,
@@ -99,6 +107,14 @@ pub(crate) fn default_true() -> bool {
 
 fn default_dpd() -> u32 {
     DEFAULT_DPD_INTERVAL_S
+}
+
+fn default_ike_lifetime() -> u32 {
+    4 * 3600
+}
+
+fn default_child_lifetime() -> u32 {
+    3600
 }
 
 impl Profile {

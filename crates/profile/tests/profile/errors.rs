@@ -250,6 +250,15 @@ fn secrets_refused_and_requirements() {
         "dpd_interval_s: 99999 is out of range; use 0 to 3600 seconds",
     );
     err(
+        &edit(
+            "\"dpd_interval_s\": 30",
+            "\"dpd_interval_s\": 30, \"child_lifetime_s\": 10",
+        ),
+        14,
+        45,
+        "child_lifetime_s: 10 is out of range; use 120 to 86400 seconds",
+    );
+    err(
         &edit("\"uuid\": \"3b6f0c1e", "\"uuid\": \"zz6f0c1e"),
         3,
         11,
