@@ -281,11 +281,22 @@ pub struct Daemon {
     /// Its IPC socket.
     pub socket: PathBuf,
     log: PathBuf,
+    /// The namespace's own resolv.conf, when the test made none: ibexd
+    /// must never write the machine's.
+    _resolv: Option<NetnsResolvConf>,
 }
 
 impl Daemon {
     /// Starts ibexd with its socket and state in `dir`; `tag` names its log.
     pub fn start(lab: &Lab, dir: &Path, tag: &str) -> Daemon {
+        // `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over
+        // /etc/resolv.conf: without one the daemon would change the
+        // machine's DNS (and a daemon killed hard would leave it changed).
+        let ns_resolv = Path::new("/etc/netns")
+            .join(lab.client.name())
+            .join("resolv.conf");
+        let _resolv =
+            (!ns_resolv.exists()).then(|| NetnsResolvConf::new(lab.client.name(), ORIGINAL_RESOLV));
         let socket = dir.join("ibexd.sock");
         let log = dir.join(format!("ibexd-{tag}.log"));
         let f = std::fs::File::create(&log).unwrap();
@@ -303,7 +314,12 @@ impl Daemon {
             .stderr(f)
             .spawn()
             .expect("spawn ibexd");
-        let d = Daemon { child, socket, log };
+        let d = Daemon {
+            child,
+            socket,
+            log,
+            _resolv,
+        };
         assert!(
             wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
                 d.socket.exists()

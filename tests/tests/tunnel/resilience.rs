@@ -161,3 +161,84 @@ fn frozen_daemon_never_claims_a_lost_tunnel_and_recovers() {
     assert!(log.contains("no longer knows this connection"), "{log}");
     assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
 }
+
+#[test]
+fn mfa_profile_reconnects_with_one_prompt_that_says_why() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Pki]) {
+        return;
+    }
+    let pki = ibex_e2e::pki::TestPki::generate();
+    let set = pki.set(ibex_e2e::pki::KeyKind::Ecdsa);
+    let lab = Lab::new(false);
+    let dir = tempdir("ibx-gwkill-mfa-").unwrap();
+    let config = responder_config_with(
+        dir.path(),
+        &super::mfa::responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+        serde_json::json!({}),
+    );
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "gwkill-mfa");
+    let mut events = EventLog::start(&lab, &daemon);
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let path = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: super::mfa::PASSWORD_USER,
+            rounds: &["mschapv2"],
+            ca_pem: &ca_pem,
+        },
+    );
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    p["dpd_interval_s"] = serde_json::json!(2);
+    std::fs::write(&path, p.to_string()).unwrap();
+    // The CLI stays to answer: one password line per sign-in.
+    let password = super::mfa::PASSWORD;
+    let cli = ibex_e2e::agent::ibex_spawn(
+        &lab,
+        &daemon,
+        &["connect", "--stay", path.to_str().unwrap()],
+        &format!("{password}\n{password}\n"),
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), Duration::from_millis(200), || {
+            state(&lab, &daemon) == "connected"
+        }),
+        "{}",
+        daemon.log()
+    );
+    responder.kill();
+    assert!(wait_until(
+        Duration::from_secs(20),
+        Duration::from_millis(200),
+        || state(&lab, &daemon) != "connected"
+    ));
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    assert!(
+        wait_until(Duration::from_secs(40), Duration::from_millis(250), || {
+            state(&lab, &daemon) == "connected" && lab.client.ping(LAN_HOST, 1)
+        }),
+        "no reconnection:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    let out = cli.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = events.finish();
+    let asked: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("\"type\":\"prompt\""))
+        .collect();
+    assert_eq!(asked.len(), 2, "one prompt per sign-in:\n{events}");
+    assert!(
+        asked[1].contains("connection was lost"),
+        "the prompt says why: {}",
+        asked[1]
+    );
+    assert!(!events.contains(password) && !daemon.log().contains(password));
+}
