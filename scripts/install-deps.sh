@@ -55,6 +55,29 @@ PACKAGES=(
 	# Service in a private D-Bus session
 	dbus
 	gnome-keyring
+	# the desktop app (src-tauri, Tauri 2): WebKitGTK 4.1 webview, the tray
+	# (libayatana-appindicator, loaded at run time), menus (libxdo), SVG icons
+	libwebkit2gtk-4.1-dev
+	libayatana-appindicator3-dev
+	librsvg2-dev
+	libxdo-dev
+	build-essential
+	file
+	# running the app headless (Xvfb in a private D-Bus session), finding its
+	# window (xdotool), screenshots and the tray icons (ImageMagick), and
+	# WebKitWebDriver for tauri-driver
+	xvfb
+	xauth
+	x11-utils
+	xdotool
+	dbus-x11
+	at-spi2-core
+	imagemagick
+	webkit2gtk-driver
+	# the app's frontend (ui/, package.json: Vite, TypeScript, Vitest) needs
+	# Node.js >= 20.19 with npm; Debian 12's own nodejs is 18, so the machine
+	# must bring a newer one (this image has 20.x with npm included): only
+	# checked below, not installed here
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -108,5 +131,8 @@ done
 if ! command -v freeradius >/dev/null 2>&1 || [ ! -e /usr/lib/freeradius/rlm_totp.so ]; then
 	echo "install-deps.sh: freeradius (with rlm_totp) missing after install" >&2
 	exit 1
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "install-deps.sh: warning: node/npm missing: the desktop app's frontend (npm ci, npm test) cannot be built" >&2
 fi
 echo "install-deps.sh: ok (charon: $charon)"

@@ -1,0 +1,82 @@
+//! The Ibex desktop app (`ibex-app`): a Tauri 2 window and tray icon that
+//! run as the user and drive `ibexd` over its Unix-socket IPC, reusing the
+//! CLI's agent pieces (`ibex_agent`: profiles, credentials, daemon helpers).
+//!
+//! - [`commands`]: what the window invokes;
+//! - [`link`]: the event task (subscribe, forward, reconnect);
+//! - [`events`]: what the window receives;
+//! - [`tray`]: the tray icon and its menu;
+//! - [`window`]: bringing the window forward for prompts.
+#![forbid(unsafe_code)]
+
+pub mod actions;
+pub mod commands;
+pub mod daemon;
+pub mod error;
+pub mod events;
+pub mod link;
+pub mod profiles;
+pub mod snapshot;
+pub mod state;
+pub mod tray;
+pub mod window;
+
+use std::sync::{Arc, Mutex};
+
+use tauri::{Manager, WindowEvent};
+
+use crate::daemon::Daemon;
+use crate::state::AppState;
+
+/// Starts the app; returns when it quits.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let socket = ibex_agent::daemon::socket_path(None);
+    let daemon = Arc::new(Daemon::new(socket));
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState {
+            daemon: daemon.clone(),
+            tray: Mutex::new(tray::Shown::default()),
+            cached: Mutex::new(None),
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_profiles,
+            commands::import_profile,
+            commands::remove_profile,
+            commands::connect,
+            commands::disconnect,
+            commands::status,
+            commands::open_prompts,
+            commands::answer,
+            commands::cancel_prompt,
+        ])
+        .setup(move |app| {
+            if let Err(e) = tray::create(app.handle()) {
+                // No tray on this desktop: the window still works.
+                tracing::warn!("no tray icon: {e}");
+            }
+            let sink = Arc::new(events::WindowSink(app.handle().clone()));
+            tauri::async_runtime::spawn(link::run(daemon, sink));
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window hides it; "Quit" in the tray quits.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().tray_by_id(tray::TRAY_ID).is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("the app failed: {e}");
+        std::process::exit(1);
+    }
+}
