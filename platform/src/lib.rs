@@ -60,5 +60,6 @@ pub use crate::dns::{DnsBackend, DnsConfig, DnsManager};
 pub use crate::events::{NetEvent, NetEvents};
 #[cfg(target_os = "linux")]
 pub use crate::route::{
-    route_get, RouteLookup, RouteManager, RoutePlan, Tunnel, IBEX_ROUTE_PROTOCOL,
+    route_get, route_get_avoiding, RouteLookup, RouteManager, RoutePlan, Tunnel,
+    IBEX_ROUTE_PROTOCOL,
 };

@@ -230,6 +230,56 @@ impl Lab {
         Ok(lab)
     }
 
+    /// Gives the client a second uplink, straight to the gateway on
+    /// 203.0.113.0/24 (client .2, gateway .1), with a default route of
+    /// higher metric (200) than the first: it carries traffic only once the
+    /// first uplink is gone. The gateway forwards no cleartext between it and
+    /// the LAN either. Returns the client's interface name.
+    pub fn add_second_uplink(&self) -> Result<String, String> {
+        let suffix = self.client_if.trim_start_matches(NS_PREFIX);
+        let (c2, g2) = (
+            format!("{NS_PREFIX}{suffix}2"),
+            format!("{NS_PREFIX}{}2", self.gw_if.trim_start_matches(NS_PREFIX)),
+        );
+        if c2.len() > 15 || g2.len() > 15 {
+            return Err(format!("interface names {c2}/{g2} too long"));
+        }
+        veth(&self.client, &c2, &self.gw, &g2)?;
+        self.client
+            .run_ok(&["ip", "addr", "add", "203.0.113.2/24", "dev", &c2])?;
+        self.gw
+            .run_ok(&["ip", "addr", "add", "203.0.113.1/24", "dev", &g2])?;
+        self.client.run_ok(&[
+            "ip",
+            "route",
+            "add",
+            "default",
+            "via",
+            "203.0.113.1",
+            "metric",
+            "200",
+        ])?;
+        for (i, o) in [
+            (g2.as_str(), self.gw_lan_if.as_str()),
+            (self.gw_lan_if.as_str(), g2.as_str()),
+        ] {
+            self.gw.run_ok(&[
+                "nft",
+                "add",
+                "rule",
+                "inet",
+                "ibexlab",
+                "forward_filter",
+                "iifname",
+                i,
+                "oifname",
+                o,
+                "drop",
+            ])?;
+        }
+        Ok(c2)
+    }
+
     /// The client's address as the gateway sees it without a tunnel.
     pub fn client_outer_ip(&self) -> &'static str {
         if self.nat.is_some() {

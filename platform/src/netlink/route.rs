@@ -78,11 +78,68 @@ impl Netlink {
 
     /// Ask the kernel which route it would use for `dest` (`ip route get`).
     pub(crate) async fn route_get(&self, dest: IpAddr) -> Result<RouteLookup> {
+        self.route_get_oif(dest, None).await
+    }
+
+    /// The output interfaces of the unicast routes in the main table that
+    /// cover `dest`, best first (longest prefix, then lowest metric).
+    pub(crate) async fn covering_oifs(&self, dest: IpAddr) -> Result<Vec<u32>> {
+        let mut q = RouteMessage::default();
+        q.header.address_family = family(dest);
+        let mut dump = self.handle().route().get(q).execute();
+        let mut found: Vec<(u8, u32, u32)> = Vec::new();
+        while let Some(r) = dump
+            .try_next()
+            .await
+            .map_err(|e| nl_error(format!("list routes toward {dest}"), e))?
+        {
+            if r.header.kind != RouteType::Unicast || r.header.table != RouteHeader::RT_TABLE_MAIN {
+                continue;
+            }
+            let len = r.header.destination_prefix_length;
+            let mut dst = None;
+            let mut oif = None;
+            let mut metric = 0;
+            for a in &r.attributes {
+                match a {
+                    RouteAttribute::Destination(d) => dst = ip_of(d),
+                    RouteAttribute::Oif(i) => oif = Some(*i),
+                    RouteAttribute::Priority(m) => metric = *m,
+                    _ => {}
+                }
+            }
+            let covers = match dst {
+                None => len == 0,
+                Some(d) => crate::prefix::IpPrefix::new(d, len).is_ok_and(|p| p.contains(dest)),
+            };
+            if let (true, Some(oif)) = (covers, oif) {
+                found.push((len, metric, oif));
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut oifs: Vec<u32> = Vec::new();
+        for (_, _, o) in found {
+            if !oifs.contains(&o) {
+                oifs.push(o);
+            }
+        }
+        Ok(oifs)
+    }
+
+    /// [`Netlink::route_get`] restricted to output interface `oif`.
+    pub(crate) async fn route_get_oif(
+        &self,
+        dest: IpAddr,
+        oif: Option<u32>,
+    ) -> Result<RouteLookup> {
         let mut msg = RouteMessage::default();
         msg.header.address_family = family(dest);
         msg.header.destination_prefix_length = if dest.is_ipv6() { 128 } else { 32 };
         msg.attributes
             .push(RouteAttribute::Destination(RouteAddress::from(dest)));
+        if let Some(oif) = oif {
+            msg.attributes.push(RouteAttribute::Oif(oif));
+        }
         let mut replies = self.handle().route().get(msg).execute();
         let reply = match replies.try_next().await {
             Ok(Some(r)) => r,

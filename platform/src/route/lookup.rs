@@ -27,3 +27,27 @@ pub struct RouteLookup {
 pub async fn route_get(dest: IpAddr) -> Result<RouteLookup> {
     Netlink::connect()?.route_get(dest).await
 }
+
+/// The path to `dest` that does not go through the interface `avoid` (the
+/// tunnel, whose routes cover everything in a full tunnel): the best route
+/// of the main table toward `dest` through another interface, resolved by
+/// the kernel for its source address. For following the gateway when the
+/// underlying network changes.
+pub async fn route_get_avoiding(dest: IpAddr, avoid: &str) -> Result<RouteLookup> {
+    let nl = Netlink::connect()?;
+    let avoid = nl.link_by_name(avoid).await?.map(|l| l.index);
+    let mut last = None;
+    for oif in nl.covering_oifs(dest).await? {
+        if Some(oif) == avoid {
+            continue;
+        }
+        match nl.route_get_oif(dest, Some(oif)).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or(crate::PlatformError::NoRoute {
+        dest,
+        reason: "no route outside the tunnel".into(),
+    }))
+}

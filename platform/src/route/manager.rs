@@ -159,6 +159,37 @@ impl RouteManager {
         matches!(self.nl.route_get(dest).await, Ok(l) if l.ifindex == tun.index)
     }
 
+    /// Moves the pinned host route to `gateway` onto `path` (the network
+    /// under the tunnel changed): the old pin is removed, the new one
+    /// journaled and added.
+    pub async fn repin(
+        &self,
+        gateway: IpAddr,
+        path: &crate::route::RouteLookup,
+        journal: &mut Journal,
+    ) -> Result<()> {
+        let host = IpPrefix::host(gateway);
+        journal
+            .undo_matching(|e| matches!(e, JournalEntry::Route(r) if r.destination == host))
+            .await?;
+        let rec = RouteRecord {
+            destination: host,
+            gateway: path.gateway,
+            ifindex: path.ifindex,
+            ifname: path.ifname.clone(),
+            table: MAIN_TABLE,
+            protocol: IBEX_ROUTE_PROTOCOL,
+            scope: if path.gateway.is_some() || gateway.is_ipv6() {
+                RT_SCOPE_UNIVERSE
+            } else {
+                RT_SCOPE_LINK
+            },
+            metric: None,
+        };
+        tracing::info!(%gateway, via = ?path.gateway, dev = %path.ifname, "gateway route moved");
+        self.add(rec, journal, None).await.map(|_| ())
+    }
+
     /// Remove every route recorded in `journal`, newest first; routes already gone
     /// (their TUN device disappeared, or someone deleted them) count as removed.
     pub async fn remove(&self, journal: &mut Journal) -> Result<()> {

@@ -7,6 +7,6 @@ mod lookup;
 mod manager;
 mod plan;
 
-pub use lookup::{route_get, RouteLookup};
+pub use lookup::{route_get, route_get_avoiding, RouteLookup};
 pub use manager::{RouteManager, IBEX_ROUTE_PROTOCOL};
 pub use plan::{RoutePlan, Tunnel};

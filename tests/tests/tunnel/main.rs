@@ -7,6 +7,7 @@ mod late_answer;
 mod mfa;
 mod reauth;
 mod resilience;
+mod roaming;
 
 use std::path::Path;
 use std::time::Duration;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use ibex_esp::NextHeader;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{CloseReason, Event, IkeSaInfo, Initiator};
-use ibex_platform::{route_get, DnsConfig, IpPrefix, Journal};
+use ibex_platform::{route_get, route_get_avoiding, DnsConfig, IpPrefix, Journal, NetEvents};
 use ibex_tunnel::{
     destination, esp_endpoint, takeover, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic,
 };
@@ -132,6 +132,9 @@ pub enum ConnError {
 /// How often traffic counters are published while nothing else changes.
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
+/// How long network changes may settle before the path is looked at.
+const PATH_SETTLE: Duration = Duration::from_millis(20);
+
 /// A pause of the connection loop this long means a freeze or a sleep.
 const RESUME_GAP: Duration = Duration::from_secs(5);
 
@@ -166,6 +169,8 @@ struct Conn<'a> {
     /// After a pause: a liveness check is out, the tunnel is not claimed
     /// to work until it is answered.
     checking: bool,
+    /// The underlying path the gateway route is pinned to (interface, next hop).
+    pinned: Option<(u32, Option<IpAddr>)>,
 }
 
 /// Runs one connection until it ends; the system is restored before it returns.
@@ -214,17 +219,50 @@ pub async fn run(
         backoff: reconnect::Backoff::new(params.reconnect),
         retry_at: None,
         checking: false,
+        pinned: None,
     };
     let mut retry_now = false;
+    // Network changes: the path to the gateway may move (roaming).
+    let mut net_events = match NetEvents::subscribe().await {
+        Ok(e) => Some(e),
+        Err(e) => {
+            warn!(error = %e, "no network change events; roaming will rely on liveness checks");
+            None
+        }
+    };
+    let mut path_check_at: Option<tokio::time::Instant> = None;
     let mut last_turn = (Instant::now(), std::time::SystemTime::now());
     let mut net = vec![0u8; 65536];
     let mut out = Packet::new(usize::from(params.mtu));
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut published = Instant::now();
     let result: Result<String, ConnError> = loop {
+        if path_check_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+            path_check_at = None;
+            if let Some(new) = c.follow_path(&sockets).await {
+                sockets = IkeSockets::bind(new).await?;
+                let now = Instant::now();
+                if c.ike.current_mut().migrate(now, SocketAddr::new(new, 4500)) {
+                    info!(local = %new, "the network changed: moving the tunnel (MOBIKE)");
+                } else {
+                    // Without MOBIKE the SA cannot move: sign in again on
+                    // the new path at once, keeping the system closed.
+                    info!(local = %new, "the network changed and the gateway has no MOBIKE: signing in again");
+                    for spi in c.ike.current().child_spis() {
+                        c.sad.remove(spi);
+                    }
+                    c.snap.phase = Phase::Connecting;
+                    c.snap.note = Some(
+                        "the network changed and the gateway cannot move the tunnel (no MOBIKE); signing in again".into(),
+                    );
+                    retry_now = true;
+                }
+            }
+        }
         if std::mem::take(&mut retry_now) {
             // Sign in again from the path the gateway is reached by now.
-            let local_ip = match route_get(params.gateway).await {
+            let tun = c.live.tun.as_ref().map(|t| t.name().to_string());
+            let local_ip = match path_to_gateway(params.gateway, tun).await {
                 Ok(r) => r.source.unwrap_or(sockets.local_ip()),
                 Err(e) => {
                     debug!(error = %e, "no route to the gateway yet");
@@ -269,7 +307,10 @@ pub async fn run(
             break Ok(reason);
         }
         let wake = c.ike.poll_timeout().map(tokio::time::Instant::from_std);
-        let wake = [wake, c.retry_at].into_iter().flatten().min();
+        let wake = [wake, c.retry_at, path_check_at]
+            .into_iter()
+            .flatten()
+            .min();
         let wake = match (wake, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -321,6 +362,19 @@ pub async fn run(
             r = tun_recv => match r {
                 Ok(len) => send_esp(&mut c.sad, &sockets, &mut out, len).await,
                 Err(e) => break Err(e.into()),
+            },
+            ev = async {
+                match net_events.as_mut() {
+                    Some(e) => e.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match ev {
+                // Changes come in bursts: look at the path once they settle.
+                Some(ev) => {
+                    debug!(?ev, "network change");
+                    path_check_at.get_or_insert(tokio::time::Instant::now() + PATH_SETTLE);
+                }
+                None => net_events = None,
             },
             cmd = commands.recv() => match cmd {
                 Some(Command::Disconnect) | None => {
@@ -438,6 +492,10 @@ impl Conn<'_> {
                         self.journal,
                     )
                     .await?;
+                    let tun = self.live.tun.as_ref().map(|t| t.name().to_string());
+                    if let Ok(p) = path_to_gateway(self.params.gateway, tun).await {
+                        self.pinned = Some((p.ifindex, p.gateway));
+                    }
                 } else if self.snap.phase == Phase::Connecting {
                     info!("reconnected");
                     self.snap.phase = Phase::Connected;
@@ -525,10 +583,49 @@ impl Conn<'_> {
         Ok(())
     }
 
+    /// After a network change: re-pins the gateway route to the current
+    /// path and returns the new local address when it moved.
+    async fn follow_path(&mut self, sockets: &IkeSockets) -> Option<IpAddr> {
+        if self.live.tun.is_none() || self.snap.phase == Phase::Disconnecting {
+            return None;
+        }
+        let tun = self.live.tun.as_ref().map(|t| t.name().to_string());
+        let path = match path_to_gateway(self.params.gateway, tun).await {
+            Ok(p) => p,
+            Err(e) => {
+                info!(error = %e, "no path to the gateway for now");
+                return None;
+            }
+        };
+        let via = (path.ifindex, path.gateway);
+        if self.pinned != Some(via) {
+            if let Some(routes) = &self.live.routes {
+                if let Err(e) = routes.repin(self.params.gateway, &path, self.journal).await {
+                    warn!(error = %e, "cannot move the gateway route");
+                }
+            }
+            self.pinned = Some(via);
+        }
+        let new = path.source?;
+        (new != sockets.local_ip()).then_some(new)
+    }
+
     fn note_ike(&mut self, i: &IkeSaInfo) {
         self.snap.ike_suite = Some(i.suite.name());
         self.snap.nat = i.nat_local || i.nat_remote;
         self.snap.mobike = i.mobike;
+    }
+}
+
+/// The path to the gateway under the tunnel `tun` (its own routes cover
+/// everything in a full tunnel).
+async fn path_to_gateway(
+    gateway: IpAddr,
+    tun: Option<String>,
+) -> Result<ibex_platform::RouteLookup, ibex_platform::PlatformError> {
+    match tun {
+        Some(t) => route_get_avoiding(gateway, &t).await,
+        None => route_get(gateway).await,
     }
 }
 
