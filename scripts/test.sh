@@ -19,6 +19,11 @@ fi
 step "rustfmt"
 cargo fmt --all -- --check
 
+step "desktop app frontend: typecheck and unit tests (Vitest, Tauri IPC mocks)"
+npm ci --no-audit --no-fund --loglevel=error
+npm run typecheck
+npm test
+
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
