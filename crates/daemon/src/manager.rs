@@ -62,6 +62,8 @@ struct Active {
     /// When the connection last reported (it does every second).
     snapshot_at: (Instant, SystemTime),
     state: ConnectionState,
+    /// An agent asked to disconnect: the end is no error.
+    disconnecting: bool,
 }
 
 impl Active {
@@ -184,7 +186,11 @@ impl Manager {
                 Msg::Snapshot(s) => self.snapshot(s),
                 Msg::Ended { reason, error } => {
                     info!(%reason, "connection ended");
-                    self.active = None;
+                    // Given up on request (e.g. while a prompt was open).
+                    let (error, reason) = match self.active.take() {
+                        Some(a) if a.disconnecting && error => (false, "disconnected".to_string()),
+                        _ => (error, reason),
+                    };
                     self.close_prompt(CloseReason::Cancelled);
                     let state = if error {
                         ConnectionState::Error
@@ -370,9 +376,15 @@ impl Manager {
                     counters: Counters::default(),
                 })),
             },
-            Request::Disconnect => match self.active.as_ref().map(|a| a.commands.clone()) {
+            Request::Disconnect => match self.active.as_mut().map(|a| {
+                a.disconnecting = true;
+                a.commands.clone()
+            }) {
                 Some(Some(c)) => {
                     let _ = c.try_send(Command::Disconnect);
+                    // A sign-in waiting for a person (the pre-shared key is
+                    // asked before the connection runs) ends now.
+                    self.close_prompt(CloseReason::Cancelled);
                     Response::Ok
                 }
                 Some(None) => {
@@ -433,6 +445,7 @@ impl Manager {
                     snapshot: Snapshot::default(),
                     snapshot_at: (Instant::now(), SystemTime::now()),
                     state: ConnectionState::Connecting,
+                    disconnecting: false,
                 });
                 self.broadcast(Event::State {
                     state: ConnectionState::Connecting,

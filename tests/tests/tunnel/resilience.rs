@@ -242,3 +242,41 @@ fn mfa_profile_reconnects_with_one_prompt_that_says_why() {
     );
     assert!(!events.contains(password) && !daemon.log().contains(password));
 }
+
+#[test]
+fn disconnect_while_the_key_is_asked_ends_the_attempt() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun]) {
+        return;
+    }
+    let lab = Lab::new(false);
+    let dir = tempdir("ibx-disc-prompt-").unwrap();
+    let config = responder_config_with(dir.path(), &ResponderAuth::Psk, serde_json::json!({}));
+    let _responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "disc-prompt");
+    let profile = profile(dir.path(), 30);
+    // Nobody answers the pre-shared key prompt.
+    let mut cli = ibex_e2e::agent::ibex_spawn_open(&lab, &daemon, &["connect", &profile]);
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(100), || {
+            state(&lab, &daemon) == "waiting_for_user"
+        }),
+        "{}",
+        daemon.log()
+    );
+    let asked = Instant::now();
+    let out = ibex(&lab, &daemon, &["disconnect"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(state(&lab, &daemon), "disconnected");
+    drop(cli.stdin.take());
+    let out = cli.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the connect did not happen");
+}
