@@ -15,7 +15,7 @@ use ibex_e2e::agent::{
 use ibex_e2e::lab::{Lab, LAN_HOST};
 use ibex_e2e::pki::{KeyKind, TestPki};
 use ibex_e2e::prereq::{require, Prereq};
-use ibex_e2e::{tempdir, wait_until};
+use ibex_e2e::{ping_counts, tempdir, wait_until};
 
 use super::mfa::{
     pending_approval, push_api, responder_auth, EventLog, PASSWORD, PASSWORD_USER, PUSH_USER,
@@ -36,21 +36,6 @@ fn approve_next(lab: &Lab) -> u64 {
     let id = approval["id"].as_str().unwrap().to_string();
     push_api(lab, "POST", &format!("/api/approvals/{id}/approve"));
     approval["number"].as_u64().expect("a number to match")
-}
-
-/// `ping` statistics: (transmitted, received).
-fn ping_counts(out: &str) -> (u64, u64) {
-    let line = out
-        .lines()
-        .find(|l| l.contains("packets transmitted"))
-        .unwrap_or_else(|| panic!("no ping summary in: {out}"));
-    let n: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .take(2)
-        .map(|s| s.parse().unwrap())
-        .collect();
-    (n[0], n[1])
 }
 
 #[test]

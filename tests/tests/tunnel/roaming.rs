@@ -10,24 +10,9 @@ use ibex_e2e::agent::{
 };
 use ibex_e2e::lab::{Lab, LAN_HOST};
 use ibex_e2e::prereq::{require, Prereq};
-use ibex_e2e::{tempdir, wait_until};
+use ibex_e2e::{ping_counts, tempdir, wait_until};
 
 use super::mfa::EventLog;
-
-/// `ping` statistics: (transmitted, received).
-fn ping_counts(out: &str) -> (u64, u64) {
-    let line = out
-        .lines()
-        .find(|l| l.contains("packets transmitted"))
-        .unwrap_or_else(|| panic!("no ping summary in: {out}"));
-    let n: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .take(2)
-        .map(|s| s.parse().unwrap())
-        .collect();
-    (n[0], n[1])
-}
 
 #[test]
 fn uplink_loss_moves_the_tunnel_with_mobike() {
