@@ -82,6 +82,7 @@ fn configs(ike: &str, esp: &str) -> (Arc<Config>, ResponderConfig) {
         eap_tls: None,
         eap_only: false,
         auth_lifetime: None,
+        redirect: None,
     };
     (Arc::new(c), r)
 }

@@ -106,6 +106,9 @@ pub struct Config {
     pub force_encap: bool,
     /// Offer MOBIKE (RFC 4555).
     pub mobike: bool,
+    /// Initiator: accept gateway redirects (RFC 5685; sends
+    /// REDIRECT_SUPPORTED). Off: a REDIRECT is ignored.
+    pub follow_redirects: bool,
     /// Offer IKE fragmentation (RFC 7383) and fragment messages above this size.
     pub fragment_mtu: Option<usize>,
     /// Emit key-log events (Wireshark decryption tables). Dangerous: keys leave the engine.
@@ -142,6 +145,7 @@ impl Config {
             retransmit: Retransmit::default(),
             force_encap: false,
             mobike: true,
+            follow_redirects: true,
             fragment_mtu: Some(1280),
             keylog: false,
             dpd_interval: None,
@@ -194,6 +198,33 @@ pub struct ResponderConfig {
     /// 4478): they must sign in again before it runs out, and an SA whose
     /// lifetime is over is deleted. `None`: authentications never expire.
     pub auth_lifetime: Option<Duration>,
+    /// Send clients to other gateways (RFC 5685), e.g. to spread load.
+    pub redirect: Option<RedirectPolicy>,
+}
+
+/// When and where a responder redirects clients that support it (RFC 5685).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectPolicy {
+    /// The gateways to send clients to, taken in turn.
+    pub gateways: Vec<crate::message::GatewayId>,
+    /// In which exchange new clients are redirected.
+    pub during: RedirectPhase,
+    /// Also redirect clients that arrive redirected (REDIRECTED_FROM) from
+    /// another gateway. Off by default: a fleet should not bounce clients.
+    pub redirected_clients: bool,
+}
+
+/// The exchange in which a responder redirects new clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectPhase {
+    /// In the IKE_SA_INIT response, before any state is kept (RFC 5685 4).
+    Init,
+    /// In the last IKE_AUTH response, once the client is authenticated
+    /// (RFC 5685 5): the gateway can choose by identity.
+    Auth,
+    /// Never for new clients; established ones only when asked
+    /// ([`crate::Responder::redirect`]), e.g. to drain a gateway.
+    Established,
 }
 
 impl std::fmt::Debug for ResponderConfig {
@@ -209,6 +240,7 @@ impl std::fmt::Debug for ResponderConfig {
             .field("eap_tls", &self.eap_tls.is_some())
             .field("eap_only", &self.eap_only)
             .field("auth_lifetime", &self.auth_lifetime)
+            .field("redirect", &self.redirect)
             .finish()
     }
 }

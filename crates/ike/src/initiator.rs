@@ -15,6 +15,14 @@
 //! SAs leave with [`Event::ChildDown`]; a failed new sign-in is
 //! [`Event::ReauthFailed`] (the old SA keeps working until the gateway's
 //! deadline). [`Event::Closed`] always means the whole connection is over.
+//!
+//! A gateway redirect of the established connection (RFC 5685 6) arrives as
+//! [`Event::Redirect`]; once the caller can reach the new gateway it calls
+//! [`Initiator::follow_redirect`], and the move runs like a
+//! reauthentication, to the new gateway: make-before-break, ending with
+//! [`Event::Reauthenticated`]. A redirect before the connection is up ends
+//! it with [`CloseReason::Redirected`]: start a new one with
+//! [`Initiator::new_redirected`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,7 +32,7 @@ use tracing::{debug, info, warn};
 
 use crate::config::Config;
 use crate::crypto::RandomSource;
-use crate::message::Header;
+use crate::message::{GatewayId, Header};
 use crate::session::{CloseReason, Event, Session, State, Transmit};
 
 /// Makes a random source for each new IKE SA.
@@ -64,6 +72,53 @@ impl Initiator {
             events: Default::default(),
             rngs,
         }
+    }
+
+    /// Starts signing in to a gateway that `from` redirected us to (sent
+    /// as REDIRECTED_FROM, RFC 5685).
+    pub fn new_redirected(
+        config: Arc<Config>,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        mut rngs: RngSource,
+        from: GatewayId,
+    ) -> Initiator {
+        let current = Session::initiate_redirected(config, now, local, remote, rngs(), from);
+        Initiator {
+            current,
+            next: None,
+            retiring: Vec::new(),
+            events: Default::default(),
+            rngs,
+        }
+    }
+
+    /// Moves the established connection to the gateway at `remote` that
+    /// the current one redirected us to ([`Event::Redirect`]): a new IKE SA
+    /// is built there beside the working one, which is deleted once the
+    /// new Child SA carries the traffic. False when the connection is not
+    /// established or another sign-in is under way.
+    pub fn follow_redirect(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr) -> bool {
+        if self.next.is_some() || self.current.state() != State::Established {
+            return false;
+        }
+        let from = GatewayId::from_ip(self.current.endpoints().1.ip());
+        let rng = (self.rngs)();
+        let mut session = Session::initiate_redirected(
+            self.current.config().clone(),
+            now,
+            local,
+            remote,
+            rng,
+            from,
+        );
+        session.request_virtual_ip(self.current.virtual_ip());
+        self.next = Some(Next {
+            session,
+            held: Vec::new(),
+        });
+        true
     }
 
     /// The session carrying the connection.
@@ -263,7 +318,8 @@ impl Initiator {
             | Event::IkeRekeyed(_)
             | Event::ReauthRequired { .. }
             | Event::Reauthenticated(_)
-            | Event::ReauthFailed(_) => {}
+            | Event::ReauthFailed(_)
+            | Event::Redirect(_) => {}
         }
     }
 

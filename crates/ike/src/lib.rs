@@ -15,14 +15,20 @@ pub mod keylog;
 pub mod message;
 pub mod pool;
 pub mod proposal;
+pub mod redirect_guard;
 pub mod responder;
 pub mod session;
 
 pub use ibex_eap as eap;
 
-pub use config::{Config, LocalAuth, PeerAuth, PeerEntry, ResponderConfig, Retransmit};
+pub use config::{
+    Config, LocalAuth, PeerAuth, PeerEntry, RedirectPhase, RedirectPolicy, ResponderConfig,
+    Retransmit,
+};
 pub use identity::Identity;
 pub use initiator::{Initiator, RngSource};
+pub use message::GatewayId;
+pub use redirect_guard::{RedirectGuard, RedirectRefused};
 pub use responder::{Responder, SessionId};
 pub use session::{
     ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Role, Session, State, Transmit,

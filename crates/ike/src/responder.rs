@@ -40,6 +40,8 @@ pub struct Responder {
     events: VecDeque<(SessionId, Event)>,
     /// INVALID_IKE_SPI answers sent in the current second (rate limit).
     invalid_spi: (Option<Instant>, u32),
+    /// Whose turn it is in the redirect policy's list of gateways.
+    redirect_turn: usize,
 }
 
 /// At most this many INVALID_IKE_SPI answers a second.
@@ -80,6 +82,7 @@ impl Responder {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             invalid_spi: (None, 0),
+            redirect_turn: 0,
         }
     }
 
@@ -150,6 +153,9 @@ impl Responder {
                 if !self.check_cookie(&header, &msg, local, remote) {
                     return;
                 }
+                if self.redirect_at_init(&header, &msg, local, remote) {
+                    return;
+                }
                 let session = Session::accept(
                     self.certreq.clone(),
                     self.base.clone(),
@@ -190,6 +196,7 @@ impl Responder {
             let ctx = ResponderCtx {
                 config: &self.config,
                 pool: &mut self.pool,
+                redirect_turn: &mut self.redirect_turn,
             };
             s.handle(now, local, remote, data, Some(ctx));
         }
@@ -281,6 +288,85 @@ impl Responder {
             remote,
             data: reply.encode(),
         });
+    }
+
+    /// RFC 5685 4: by policy, answer IKE_SA_INIT from a peer that follows
+    /// redirects with only a REDIRECT (echoing its nonce), keeping no state.
+    fn redirect_at_init(
+        &mut self,
+        header: &Header,
+        msg: &Message,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> bool {
+        let Some(policy) = self.config.redirect.as_ref() else {
+            return false;
+        };
+        let (supports, from) = crate::session::redirect_support(&msg.payloads);
+        if !policy.applies(crate::RedirectPhase::Init, supports, from.is_some()) {
+            return false;
+        }
+        let Some(ni) = msg.payloads.iter().find_map(|p| match p {
+            Payload::Nonce(n) => Some(n.clone()),
+            _ => None,
+        }) else {
+            return false;
+        };
+        let Some(to) = policy.pick(&mut self.redirect_turn) else {
+            return false;
+        };
+        let Some(n) = crate::session::redirect_notify(&to, &ni) else {
+            return false;
+        };
+        tracing::info!(%remote, %to, "redirecting a client (IKE_SA_INIT)");
+        let reply = Message {
+            header: Header {
+                spi_i: header.spi_i,
+                spi_r: [0; 8],
+                next_payload: PayloadType::NONE,
+                version: 0x20,
+                exchange: ExchangeType::IKE_SA_INIT,
+                flags: Flags::RESPONSE,
+                message_id: 0,
+                length: 0,
+            },
+            payloads: vec![n],
+        };
+        self.transmits.push_back(Transmit {
+            local,
+            remote,
+            data: reply.encode(),
+        });
+        true
+    }
+
+    /// Sends every established client that follows redirects to the
+    /// policy's gateways, in turn (RFC 5685 6), e.g. to drain this gateway
+    /// for maintenance. Returns how many were asked to move.
+    pub fn redirect_all(&mut self, now: Instant) -> usize {
+        let Some(policy) = self.config.redirect.clone() else {
+            return 0;
+        };
+        let mut moved = 0;
+        for id in self.session_ids() {
+            let Some(to) = policy
+                .gateways
+                .get(self.redirect_turn % policy.gateways.len().max(1))
+            else {
+                break;
+            };
+            let to = to.clone();
+            let mut asked = false;
+            if let Some(s) = self.sessions.get_mut(&id) {
+                asked = s.redirect(now, to);
+            }
+            if asked {
+                self.redirect_turn = self.redirect_turn.wrapping_add(1);
+                moved += 1;
+            }
+            self.collect(id);
+        }
+        moved
     }
 
     /// RFC 7296 2.6: above the threshold, insist on a valid cookie first.
@@ -420,6 +506,7 @@ impl Responder {
                 let ctx = ResponderCtx {
                     config: &self.config,
                     pool: &mut self.pool,
+                    redirect_turn: &mut self.redirect_turn,
                 };
                 s.resume(now, Some(ctx));
             }

@@ -602,6 +602,7 @@ fn main() {
                 eap_tls,
                 eap_only: d.eap_server.as_ref().is_some_and(|s| s.eap_only),
                 auth_lifetime: None,
+                redirect: None,
             };
             Engine::Resp(Box::new(Responder::new(
                 rc,

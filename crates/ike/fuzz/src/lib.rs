@@ -109,6 +109,7 @@ pub fn responder_config(mode: u8) -> ResponderConfig {
         eap_tls: None,
         eap_only: false,
         auth_lifetime: None,
+        redirect: None,
     }
 }
 

@@ -82,6 +82,15 @@ pub enum DecodeError {
         /// Total fragments.
         total: u16,
     },
+    /// A field holds a value this codec does not accept (an unknown type,
+    /// a host name with forbidden characters).
+    #[error("invalid {what} ({value})")]
+    InvalidValue {
+        /// The field.
+        what: &'static str,
+        /// The value found (or its length, for strings).
+        value: u32,
+    },
 }
 
 /// Why a value cannot be represented on the wire (a bug in the caller).

@@ -22,6 +22,7 @@ mod notify;
 mod packet;
 mod payload;
 mod proposal;
+mod redirect;
 mod transform;
 mod ts;
 
@@ -42,5 +43,6 @@ pub use notify::{Notify, NotifyType};
 pub use packet::Message;
 pub use payload::{Payload, PayloadType};
 pub use proposal::{Proposal, ProtocolId};
+pub use redirect::{decode_redirected_from, encode_redirected_from, GatewayId, Redirect};
 pub use transform::{Attribute, AttributeValue, Transform, TransformType};
 pub use ts::TrafficSelector;

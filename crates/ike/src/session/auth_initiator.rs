@@ -385,6 +385,11 @@ impl Session {
             ));
             return;
         }
+        // RFC 5685 5: an authenticated gateway sends us elsewhere.
+        if let Some(to) = self.auth_redirect(&payloads) {
+            self.redirected(to);
+            return;
+        }
         self.state = State::Established;
         self.last_heard = now;
         self.note_auth_lifetime(now, &payloads);

@@ -387,6 +387,12 @@ impl Session {
         mut out: Vec<Payload>,
         mut ctx: Option<ResponderCtx<'_>>,
     ) -> Reply {
+        if let Some(to) = ctx.as_mut().and_then(|c| self.auth_redirect_target(c)) {
+            // RFC 5685 5: our AUTH and the REDIRECT, no Child SA; the SA ends.
+            info!(peer = ?self.peer_id, %to, "redirecting the client (IKE_AUTH)");
+            out.extend(super::redirect::redirect_notify(&to, &[]));
+            return Reply::Now(out, After::Close(CloseReason::Redirected(to)));
+        }
         self.state = State::Established;
         self.emit_ike_up(false);
         info!(peer = ?self.peer_id, rounds = flow.rounds.len(), "IKE SA established");

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use crate::crypto::{IkeSuite, Secret};
 use crate::identity::Identity;
 use crate::keylog::KeyLogLine;
-use crate::message::TrafficSelector;
+use crate::message::{GatewayId, TrafficSelector};
 use crate::proposal::ChildSuite;
 
 /// A datagram to send. On port 4500 the I/O layer adds the 4-byte non-ESP
@@ -123,6 +123,9 @@ pub enum CloseReason {
     /// The gateway answered a liveness check with INVALID_IKE_SPI: it no
     /// longer has this IKE SA (it restarted, or timed us out).
     PeerForgot,
+    /// The gateway sent us to another gateway (RFC 5685) before the IKE SA
+    /// was up: connect there (sending REDIRECTED_FROM).
+    Redirected(GatewayId),
 }
 
 impl fmt::Display for CloseReason {
@@ -153,6 +156,9 @@ impl fmt::Display for CloseReason {
                 f,
                 "the gateway stopped waiting for this sign-in (an answer took too long)"
             ),
+            CloseReason::Redirected(to) => {
+                write!(f, "the gateway redirected this connection to {to}")
+            }
         }
     }
 }
@@ -205,6 +211,11 @@ pub enum Event {
     /// [`crate::Initiator`]: signing in again failed; the working IKE SA
     /// lasts until the gateway's deadline.
     ReauthFailed(CloseReason),
+    /// Initiator: the gateway asks us to move this established connection
+    /// to another gateway (RFC 5685 6). Resolve it, make it reachable, then
+    /// [`crate::Initiator::follow_redirect`]: the new IKE SA is built beside
+    /// this one, which keeps carrying traffic until it is replaced.
+    Redirect(GatewayId),
     /// The session is over.
     Closed(CloseReason),
 }

@@ -97,6 +97,18 @@ impl Session {
                 }
                 sent
             }
+            Task::Redirect(to) => {
+                let Some(n) = super::redirect::redirect_notify(&to, &[]) else {
+                    return false;
+                };
+                self.request(
+                    now,
+                    ExchangeType::INFORMATIONAL,
+                    Slot::Current,
+                    &[n],
+                    Pending::Redirect,
+                )
+            }
             Task::UpdateAddresses => {
                 let Some(sa) = self.sa.as_ref() else {
                     return false;
@@ -486,6 +498,7 @@ impl Session {
             Pending::Init(_) => {}
             Pending::Auth => self.auth_response(now, payloads),
             Pending::Liveness => debug!("liveness check answered"),
+            Pending::Redirect => debug!("the client acknowledged the redirect"),
             Pending::UpdateAddresses(cookie2) => {
                 let echoed =
                     find_notify(&payloads, NotifyType::COOKIE2).is_some_and(|c| c.data == cookie2);

@@ -32,6 +32,8 @@ impl Session {
         }
         // RFC 4478: a gateway may (re)announce the authentication lifetime.
         self.note_auth_lifetime(self.clock, payloads);
+        // RFC 5685 6: the gateway sends this established SA elsewhere.
+        self.informational_redirect(payloads);
         for p in payloads {
             let Payload::Delete(d) = p else { continue };
             if d.protocol == ProtocolId::IKE {

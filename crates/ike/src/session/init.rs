@@ -233,6 +233,7 @@ impl Session {
             signature_hashes(),
         ));
         payloads.push(notify(NotifyType::MULTIPLE_AUTH_SUPPORTED, vec![]));
+        payloads.extend(self.redirect_support());
         let msg = Message {
             header: Header {
                 spi_i,
@@ -320,6 +321,16 @@ impl Session {
                 return;
             }
         };
+        // RFC 5685 4: the gateway sends us elsewhere before keeping state.
+        if let Some(n) = find_notify(&msg.payloads, NotifyType::REDIRECT) {
+            let Some(Pending::Init(pending)) = self.outstanding.as_ref().map(|o| &o.what) else {
+                return;
+            };
+            if let Some(to) = self.init_redirect(n, &pending.ni) {
+                self.redirected(to);
+            }
+            return;
+        }
         let Some(super::Outstanding {
             what: Pending::Init(pending),
             ..
@@ -578,6 +589,7 @@ impl Session {
             && find_notify(p, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
         s.peer_hashes = peer_hashes(p);
         s.multiple_auth = find_notify(p, NotifyType::MULTIPLE_AUTH_SUPPORTED).is_some();
+        s.note_peer_redirect(p);
         let mut payloads = vec![
             Payload::Sa(vec![reply]),
             Payload::Ke(KeyExchange {

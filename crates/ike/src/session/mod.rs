@@ -20,6 +20,7 @@ mod init;
 mod lifetimes;
 mod natd;
 mod reauth;
+mod redirect;
 mod rekey;
 mod sa;
 
@@ -33,6 +34,7 @@ use tracing::{debug, info, warn};
 pub use child::{narrow, ts_contains, ts_prefix};
 pub use events::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Transmit};
 pub use reauth::reauth_margin;
+pub(crate) use redirect::{peer_support as redirect_support, redirect_notify};
 
 use crate::config::{Config, ResponderConfig};
 use crate::crypto::{DhPrivate, RandomSource};
@@ -77,6 +79,8 @@ pub(crate) enum Task {
     Liveness,
     /// MOBIKE: tell the peer our address changed (RFC 4555 3.5).
     UpdateAddresses,
+    /// Responder: send the peer to another gateway (RFC 5685 6).
+    Redirect(crate::message::GatewayId),
 }
 
 /// What our outstanding request was about.
@@ -91,6 +95,8 @@ pub(crate) enum Pending {
     Liveness,
     /// UPDATE_SA_ADDRESSES with this COOKIE2.
     UpdateAddresses(Vec<u8>),
+    /// REDIRECT to an established peer.
+    Redirect,
 }
 
 /// An outstanding request and its retransmission state.
@@ -121,6 +127,8 @@ pub(crate) enum Slot {
 pub struct ResponderCtx<'a> {
     pub(crate) config: &'a ResponderConfig,
     pub(crate) pool: &'a mut AddressPool,
+    /// Whose turn it is in the redirect policy's list of gateways.
+    pub(crate) redirect_turn: &'a mut usize,
 }
 
 /// One IKE session.
@@ -177,6 +185,8 @@ pub struct Session {
     requested_vip: Option<std::net::Ipv4Addr>,
     /// Initiator: the virtual IPv4 address the gateway assigned.
     virtual_ip: Option<std::net::Ipv4Addr>,
+    /// Gateway redirection (RFC 5685).
+    redirect: redirect::RedirectState,
     /// The latest time the caller gave us.
     clock: Instant,
 }
@@ -257,6 +267,7 @@ impl Session {
             initial_contact: false,
             requested_vip: None,
             virtual_ip: None,
+            redirect: Default::default(),
             clock: now,
         }
     }

@@ -62,6 +62,20 @@ impl Session {
         self.auth_clock.expires
     }
 
+    /// Initiator: asks for this virtual address in IKE_AUTH (set before
+    /// IKE_SA_INIT is answered).
+    pub(crate) fn request_virtual_ip(&mut self, vip: Option<IpAddr>) {
+        self.requested_vip = match vip {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => None,
+        };
+    }
+
+    /// The configuration this session runs with.
+    pub(crate) fn config(&self) -> &std::sync::Arc<crate::config::Config> {
+        &self.config
+    }
+
     /// The virtual IPv4 address the gateway assigned, if any.
     pub fn virtual_ip(&self) -> Option<IpAddr> {
         self.virtual_ip.map(IpAddr::V4)

@@ -3,6 +3,7 @@
 
 mod eap;
 mod reauth;
+mod redirect;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -78,7 +79,13 @@ struct Sim {
     ini_sent: Vec<Vec<u8>>,
     /// When the simulation started.
     start: Instant,
+    /// A second gateway at [`GW2`], when a test adds one.
+    resp2: Option<Responder>,
+    resp2_events: Vec<Event>,
 }
+
+/// The second gateway's address.
+const GW2: &str = "192.0.2.9";
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -134,6 +141,7 @@ fn configs(ike: &str, esp: &str) -> (Config, ResponderConfig) {
         eap_tls: None,
         eap_only: false,
         auth_lifetime: None,
+        redirect: None,
     };
     (c, r)
 }
@@ -181,6 +189,8 @@ impl Sim {
             answers: VecDeque::new(),
             ini_sent: Vec::new(),
             start: now,
+            resp2: None,
+            resp2_events: vec![],
         }
     }
 
@@ -253,6 +263,20 @@ impl Sim {
             any = true;
             self.resp_events.push(e);
         }
+        if let Some(r2) = self.resp2.as_mut() {
+            let mut out = vec![];
+            while let Some(t) = r2.poll_transmit() {
+                out.push(t);
+            }
+            while let Some((_, e)) = r2.poll_event() {
+                any = true;
+                self.resp2_events.push(e);
+            }
+            for t in out {
+                any = true;
+                self.send(false, t.local, t.remote, t.data);
+            }
+        }
         any
     }
 
@@ -270,6 +294,7 @@ impl Sim {
                 next_packet,
                 self.ini.poll_timeout(),
                 self.resp.poll_timeout(),
+                self.resp2.as_ref().and_then(|r| r.poll_timeout()),
             ]
             .into_iter()
             .flatten()
@@ -284,7 +309,11 @@ impl Sim {
                 .partition(|p| p.at <= self.now);
             self.air = rest;
             for p in due {
-                if p.to_responder {
+                if p.to_responder && p.to.ip() == addr(&format!("{GW2}:500")).ip() {
+                    if let Some(r2) = self.resp2.as_mut() {
+                        r2.handle_datagram(self.now, p.to, p.from, &p.data);
+                    }
+                } else if p.to_responder {
                     self.resp.handle_datagram(self.now, p.to, p.from, &p.data);
                 } else {
                     let to = match self.nat {
@@ -306,6 +335,11 @@ impl Sim {
             }
             if self.resp.poll_timeout().is_some_and(|t| t <= self.now) {
                 self.resp.handle_timeout(self.now);
+            }
+            if let Some(r2) = self.resp2.as_mut() {
+                if r2.poll_timeout().is_some_and(|t| t <= self.now) {
+                    r2.handle_timeout(self.now);
+                }
             }
         }
     }
