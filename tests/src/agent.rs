@@ -219,6 +219,17 @@ impl Responder {
         let _ = std::fs::rename(&self.log, self.log.with_file_name("responder-killed.log"));
     }
 
+    /// Sends it a signal (e.g. `"USR1"`, which drains it by redirecting
+    /// its clients).
+    pub fn signal(&self, sig: &str) {
+        crate::run_ok(
+            std::process::Command::new("kill")
+                .args([&format!("-{sig}"), &self.child.id().to_string()]),
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|e| panic!("kill -{sig}: {e}"));
+    }
+
     /// Starts it with the config file `config` (see [`responder_config_with`]),
     /// logging into `dir`, and waits for UDP 500.
     pub fn start_with_config(lab: &Lab, dir: &Path, config: &Path) -> Responder {

@@ -181,6 +181,75 @@ pub struct FileConfig {
     /// 10 to 60 s); 0 disables the checks. Default 30.
     #[serde(default = "default_dpd")]
     pub dpd_interval_secs: u64,
+    /// Send clients to other gateways (RFC 5685): the whole fleet's
+    /// addresses or names, taken in turn.
+    #[serde(default)]
+    pub redirect: Option<RedirectSettings>,
+}
+
+/// The top-level `"redirect"` object:
+/// `{"gateways": ["192.0.2.9"], "during": "init"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectSettings {
+    /// Where clients go (IP addresses or host names), in turn.
+    pub gateways: Vec<String>,
+    /// `"init"` (new clients, in IKE_SA_INIT), `"auth"` (new clients,
+    /// once authenticated) or `"established"` (no new client; connected
+    /// clients move on SIGUSR1, to drain this gateway).
+    pub during: RedirectDuring,
+    /// Also redirect clients another gateway sent here. Default false.
+    #[serde(default)]
+    pub redirected_clients: bool,
+}
+
+/// When new clients are redirected.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RedirectDuring {
+    /// In IKE_SA_INIT.
+    Init,
+    /// In IKE_AUTH.
+    Auth,
+    /// Only on SIGUSR1, established clients.
+    Established,
+}
+
+impl RedirectSettings {
+    /// The engine's policy; errors name `redirect.<field>`.
+    fn policy(&self, listen: IpAddr) -> Result<ibex_ike::RedirectPolicy, (String, String)> {
+        if self.gateways.is_empty() {
+            return Err((
+                "redirect.gateways".into(),
+                "list at least one gateway to send clients to".into(),
+            ));
+        }
+        let mut gateways = Vec::new();
+        for (i, g) in self.gateways.iter().enumerate() {
+            let id = ibex_ike::GatewayId::parse(g).map_err(|_| {
+                (
+                    format!("redirect.gateways[{i}]"),
+                    format!("'{g}' is neither an IP address nor a host name"),
+                )
+            })?;
+            if id.ip() == Some(listen) {
+                return Err((
+                    format!("redirect.gateways[{i}]"),
+                    "this is the gateway's own address: clients would loop".into(),
+                ));
+            }
+            gateways.push(id);
+        }
+        Ok(ibex_ike::RedirectPolicy {
+            gateways,
+            during: match self.during {
+                RedirectDuring::Init => ibex_ike::RedirectPhase::Init,
+                RedirectDuring::Auth => ibex_ike::RedirectPhase::Auth,
+                RedirectDuring::Established => ibex_ike::RedirectPhase::Established,
+            },
+            redirected_clients: self.redirected_clients,
+        })
+    }
 }
 
 fn default_dpd() -> u64 {
@@ -448,6 +517,12 @@ impl FileConfig {
                 LocalAuth::Psk(psk)
             }
         };
+        let redirect = self
+            .redirect
+            .as_ref()
+            .map(|r| r.policy(self.listen))
+            .transpose()
+            .map_err(|(f, m)| invalid(&f, m))?;
         let mut base = Config::new(Identity::parse(&self.id), local_auth);
         if self.dpd_interval_secs > 3600 {
             return Err(invalid(
@@ -530,6 +605,7 @@ impl FileConfig {
                 eap_tls,
                 eap_only: false,
                 auth_lifetime: self.auth_lifetime_secs.map(std::time::Duration::from_secs),
+                redirect,
             },
             listen: self.listen,
             pool,

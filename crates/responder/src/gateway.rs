@@ -89,6 +89,10 @@ impl Gateway {
         let mut recheck = tokio::time::interval(std::time::Duration::from_secs(1));
         recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut push_changes = self.push_changes.take();
+        // SIGUSR1: send connected clients to the redirect policy's gateways
+        // (RFC 5685), e.g. before maintenance.
+        let mut drain =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
         loop {
             let wake = self
                 .engine
@@ -112,6 +116,15 @@ impl Gateway {
                 }
                 _ = timer => self.engine.handle_timeout(Instant::now()),
                 _ = recheck.tick() => self.engine.resume_deferred(Instant::now()),
+                Some(()) = async {
+                    match drain.as_mut() {
+                        Some(s) => s.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    let moved = self.engine.redirect_all(Instant::now());
+                    info!(clients = moved, "SIGUSR1: redirecting connected clients to other gateways");
+                }
                 r = async {
                     match push_changes.as_mut() {
                         Some(rx) => rx.changed().await,
@@ -223,7 +236,8 @@ impl Gateway {
             | Event::PromptClosed
             | Event::ReauthRequired { .. }
             | Event::Reauthenticated(_)
-            | Event::ReauthFailed(_) => {}
+            | Event::ReauthFailed(_)
+            | Event::Redirect(_) => {}
         }
     }
 }

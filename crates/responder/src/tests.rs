@@ -65,3 +65,32 @@ fn errors_name_the_line_or_field() {
         .to_string()
         .contains("pool"));
 }
+
+#[test]
+fn redirect_settings_are_checked() {
+    let with = |r: &str| write(&GOOD.replace("\"dns\"", &format!("\"redirect\": {r}, \"dns\"")));
+    let f = with(r#"{"gateways": ["192.0.2.9", "gw2.example.net"], "during": "auth"}"#);
+    let c = FileConfig::load(f.path()).unwrap();
+    let p = c.ike.redirect.expect("a redirect policy");
+    assert_eq!(p.during, ibex_ike::RedirectPhase::Auth);
+    assert_eq!(p.gateways.len(), 2);
+    assert!(!p.redirected_clients);
+    for (r, field) in [
+        (r#"{"gateways": [], "during": "init"}"#, "redirect.gateways"),
+        (
+            r#"{"gateways": ["192.0.2.1"], "during": "init"}"#,
+            "redirect.gateways[0]",
+        ),
+        (
+            r#"{"gateways": ["192.0.2.9", "no such name"], "during": "init"}"#,
+            "redirect.gateways[1]",
+        ),
+    ] {
+        let e = FileConfig::load(with(r).path()).unwrap_err().to_string();
+        assert!(e.contains(field), "{r}: {e}");
+    }
+    let e = FileConfig::load(with(r#"{"gateways": ["192.0.2.9"], "during": "later"}"#).path())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("later"), "{e}");
+}

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use futures_util::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
 
-use super::{errno, nl_error, Netlink, EEXIST, ENODEV};
+use super::{errno, nl_error, Netlink, EADDRNOTAVAIL, EEXIST, ENODEV};
 use crate::error::Result;
 
 /// What we need to know about one network interface.
@@ -88,6 +88,31 @@ impl Netlink {
                 e,
             )),
         }
+    }
+
+    /// Remove `addr/len` from interface `index` (an absent address is fine).
+    pub(crate) async fn del_address(&self, index: u32, addr: IpAddr, len: u8) -> Result<()> {
+        let op = || format!("remove address {addr}/{len} from interface #{index}");
+        let mut found = self
+            .handle()
+            .address()
+            .get()
+            .set_link_index_filter(index)
+            .set_address_filter(addr)
+            .set_prefix_length_filter(len)
+            .execute();
+        let mut msgs = Vec::new();
+        while let Some(m) = found.try_next().await.map_err(|e| nl_error(op(), e))? {
+            msgs.push(m);
+        }
+        for m in msgs {
+            match self.handle().address().del(m).execute().await {
+                Ok(()) => {}
+                Err(e) if errno(&e) == Some(EADDRNOTAVAIL) => {}
+                Err(e) => return Err(nl_error(op(), e)),
+            }
+        }
+        Ok(())
     }
 
     /// Delete interface `index`; `Ok(false)` if it was already gone.

@@ -20,6 +20,8 @@ pub(crate) const ENODEV: i32 = libc::ENODEV;
 pub(crate) const ENOENT: i32 = libc::ENOENT;
 /// `EEXIST`: the object exists already.
 pub(crate) const EEXIST: i32 = libc::EEXIST;
+/// The address is not on the interface.
+pub(crate) const EADDRNOTAVAIL: i32 = libc::EADDRNOTAVAIL;
 
 /// An open rtnetlink socket; its I/O task stops when this is dropped.
 #[derive(Debug)]

@@ -190,6 +190,15 @@ impl RouteManager {
         self.add(rec, journal, None).await.map(|_| ())
     }
 
+    /// Removes the pinned host route to `gateway` (a gateway no longer used,
+    /// e.g. after a redirect to another one).
+    pub async fn unpin(&self, gateway: IpAddr, journal: &mut Journal) -> Result<()> {
+        let host = IpPrefix::host(gateway);
+        journal
+            .undo_matching(|e| matches!(e, JournalEntry::Route(r) if r.destination == host))
+            .await
+    }
+
     /// Remove every route recorded in `journal`, newest first; routes already gone
     /// (their TUN device disappeared, or someone deleted them) count as removed.
     pub async fn remove(&self, journal: &mut Journal) -> Result<()> {

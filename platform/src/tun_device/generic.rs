@@ -54,3 +54,15 @@ pub(super) async fn create(config: &TunConfig) -> Result<(tun::AsyncDevice, Stri
         .unwrap_or(0);
     Ok((dev, name, index))
 }
+
+/// Changing the addresses of a running device is not supported here: the
+/// caller sets the system up again instead.
+pub(super) async fn readdress(
+    _index: u32,
+    _old: &[(IpAddr, u8)],
+    _new: &[(IpAddr, u8)],
+) -> Result<()> {
+    Err(PlatformError::Unsupported(
+        "changing the addresses of a running TUN device",
+    ))
+}

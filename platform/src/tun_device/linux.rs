@@ -46,3 +46,20 @@ pub(super) async fn create(config: &TunConfig) -> Result<(tun::AsyncDevice, Stri
     }
     Ok((dev, name, index))
 }
+
+/// Gives interface `index` the addresses `new` in place of `old` (new ones
+/// first, so the interface is never without one; routes stay).
+pub(super) async fn readdress(
+    index: u32,
+    old: &[(std::net::IpAddr, u8)],
+    new: &[(std::net::IpAddr, u8)],
+) -> Result<()> {
+    let nl = Netlink::connect()?;
+    for &(addr, len) in new {
+        nl.add_address(index, addr, len).await?;
+    }
+    for &(addr, len) in old.iter().filter(|a| !new.contains(a)) {
+        nl.del_address(index, addr, len).await?;
+    }
+    Ok(())
+}

@@ -9,6 +9,7 @@ mod linux;
 
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 
 pub use config::TunConfig;
 
@@ -71,6 +72,14 @@ impl TunDevice {
             index,
             mtu: config.mtu,
         })
+    }
+
+    /// Replaces the device's addresses `old` with `new` without taking it
+    /// down: routes through it stay, so nothing leaks around the tunnel.
+    pub async fn readdress(&self, old: &[(IpAddr, u8)], new: &[(IpAddr, u8)]) -> Result<()> {
+        platform::readdress(self.index, old, new).await?;
+        tracing::info!(name = %self.name, ?old, ?new, "TUN device readdressed");
+        Ok(())
     }
 
     /// Wait for the next packet routed into the tunnel; returns its length.

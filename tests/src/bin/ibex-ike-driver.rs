@@ -664,6 +664,7 @@ fn main() {
                     println!("EVENT endpoints local={local} remote={remote}")
                 }
                 Event::KeyLog(line) => keylog.write(&line),
+                Event::Redirect(to) => println!("EVENT redirect to={to}"),
                 Event::Prompt(p) if p.kind == PromptKind::Push => {
                     // informs only: the request is already sent
                     prompts += 1;

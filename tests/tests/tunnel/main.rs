@@ -6,6 +6,7 @@ mod fido;
 mod late_answer;
 mod mfa;
 mod reauth;
+mod redirect;
 mod resilience;
 mod roaming;
 

@@ -9,6 +9,7 @@
 
 mod prompt;
 pub mod reconnect;
+mod redirect;
 mod system;
 
 use std::net::{IpAddr, SocketAddr};
@@ -171,6 +172,15 @@ struct Conn<'a> {
     checking: bool,
     /// The underlying path the gateway route is pinned to (interface, next hop).
     pinned: Option<(u32, Option<IpAddr>)>,
+    /// The gateway the connection is with now (a redirect moves it).
+    gateway: IpAddr,
+    /// Gateways this connection was redirected through (loop protection).
+    redirects: ibex_ike::RedirectGuard,
+    /// Sign in again at this gateway, sent there by the named one, before
+    /// the connection was up.
+    restart_at: Option<(IpAddr, ibex_ike::GatewayId)>,
+    /// An established tunnel moving to a redirected gateway: (from, to).
+    moving: Option<(IpAddr, IpAddr)>,
 }
 
 /// Runs one connection until it ends; the system is restored before it returns.
@@ -220,6 +230,13 @@ pub async fn run(
         retry_at: None,
         checking: false,
         pinned: None,
+        gateway: params.gateway,
+        redirects: ibex_ike::RedirectGuard::new(
+            Instant::now(),
+            ibex_ike::GatewayId::from_ip(params.gateway),
+        ),
+        restart_at: None,
+        moving: None,
     };
     let mut retry_now = false;
     // Network changes: the path to the gateway may move (roaming).
@@ -259,10 +276,14 @@ pub async fn run(
                 }
             }
         }
-        if std::mem::take(&mut retry_now) {
+        let redirected = c.restart_at.take();
+        if std::mem::take(&mut retry_now) || redirected.is_some() {
             // Sign in again from the path the gateway is reached by now.
+            if let Some((to, _)) = &redirected {
+                c.gateway = *to;
+            }
             let tun = c.live.tun.as_ref().map(|t| t.name().to_string());
-            let local_ip = match path_to_gateway(params.gateway, tun).await {
+            let local_ip = match path_to_gateway(c.gateway, tun).await {
                 Ok(r) => r.source.unwrap_or(sockets.local_ip()),
                 Err(e) => {
                     debug!(error = %e, "no route to the gateway yet");
@@ -273,13 +294,29 @@ pub async fn run(
                 info!(old = %sockets.local_ip(), new = %local_ip, "the path to the gateway changed");
                 sockets = IkeSockets::bind(local_ip).await?;
             }
-            c.ike = Initiator::new(
-                Arc::new(config.clone()),
-                Instant::now(),
+            let (local, remote) = (
                 SocketAddr::new(local_ip, 500),
-                SocketAddr::new(params.gateway, 500),
-                Box::new(|| Box::new(SystemRandom::new())),
+                SocketAddr::new(c.gateway, 500),
             );
+            let rngs: ibex_ike::RngSource = Box::new(|| Box::new(SystemRandom::new()));
+            c.ike = match redirected {
+                Some((_, from)) => Initiator::new_redirected(
+                    Arc::new(config.clone()),
+                    Instant::now(),
+                    local,
+                    remote,
+                    rngs,
+                    from,
+                ),
+                None => Initiator::new(
+                    Arc::new(config.clone()),
+                    Instant::now(),
+                    local,
+                    remote,
+                    rngs,
+                ),
+            };
+            c.snap.gateway = Some(remote);
         }
         // Output of the engine first.
         while let Some(t) = c.ike.poll_transmit() {
@@ -475,17 +512,18 @@ impl Conn<'_> {
                 // we created it); a replaced one still receives until it is
                 // deleted.
                 let remote = self.ike.endpoints().1;
+                // A redirect may have moved the connection to another gateway.
+                self.gateway = remote.ip();
                 self.sad
                     .install(0, &c, esp_endpoint(remote), takeover(&c))
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
-                if self.readdress {
-                    warn!(old = ?self.snap.addresses, new = ?self.live.config.addresses, "the new sign-in brought another virtual address; reconfiguring");
-                    self.readdress = false;
-                    system::teardown(&mut self.live, self.journal).await;
+                if std::mem::take(&mut self.readdress) {
+                    self.readdress_tun().await;
                 }
                 if self.live.tun.is_none() {
                     system::bring_up(
                         self.params,
+                        self.gateway,
                         &c,
                         &mut self.live,
                         &mut self.snap,
@@ -493,7 +531,7 @@ impl Conn<'_> {
                     )
                     .await?;
                     let tun = self.live.tun.as_ref().map(|t| t.name().to_string());
-                    if let Ok(p) = path_to_gateway(self.params.gateway, tun).await {
+                    if let Ok(p) = path_to_gateway(self.gateway, tun).await {
                         self.pinned = Some((p.ifindex, p.gateway));
                     }
                 } else if self.snap.phase == Phase::Connecting {
@@ -527,8 +565,18 @@ impl Conn<'_> {
                 info!(gateway = %i.peer_id, "signed in again; the new IKE SA carries the tunnel");
                 self.note_ike(&i);
                 self.snap.gateway = Some(self.ike.endpoints().1);
+                self.moved_gateway().await;
+            }
+            Event::Redirect(to) | Event::ReauthFailed(CloseReason::Redirected(to)) => {
+                self.follow_redirect(to).await;
+            }
+            Event::Closed(CloseReason::Redirected(to))
+                if self.snap.phase != Phase::Disconnecting =>
+            {
+                self.restart_redirected(to).await;
             }
             Event::ReauthFailed(reason) => {
+                self.move_failed().await;
                 let why = match reason {
                     CloseReason::Eap(f) => crate::explain::eap_failure(&f),
                     r => r.to_string(),
@@ -590,7 +638,7 @@ impl Conn<'_> {
             return None;
         }
         let tun = self.live.tun.as_ref().map(|t| t.name().to_string());
-        let path = match path_to_gateway(self.params.gateway, tun).await {
+        let path = match path_to_gateway(self.gateway, tun).await {
             Ok(p) => p,
             Err(e) => {
                 info!(error = %e, "no path to the gateway for now");
@@ -600,7 +648,7 @@ impl Conn<'_> {
         let via = (path.ifindex, path.gateway);
         if self.pinned != Some(via) {
             if let Some(routes) = &self.live.routes {
-                if let Err(e) = routes.repin(self.params.gateway, &path, self.journal).await {
+                if let Err(e) = routes.repin(self.gateway, &path, self.journal).await {
                     warn!(error = %e, "cannot move the gateway route");
                 }
             }

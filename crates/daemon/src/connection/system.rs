@@ -24,6 +24,7 @@ pub(super) struct Live {
 /// TUN with the virtual address, routes, DNS: everything journaled first.
 pub(super) async fn bring_up(
     params: &Params,
+    gateway: std::net::IpAddr,
     child: &ChildSaInfo,
     live: &mut Live,
     snap: &mut Snapshot,
@@ -72,7 +73,7 @@ pub(super) async fn bring_up(
         .apply(
             &RoutePlan {
                 tun: tun.name().to_string(),
-                pin_gateway: Some(params.gateway),
+                pin_gateway: Some(gateway),
                 tunnel,
             },
             journal,
@@ -99,6 +100,33 @@ pub(super) async fn bring_up(
     live.routes = Some(routes);
     live.tun = Some(tun);
     Ok(())
+}
+
+impl super::Conn<'_> {
+    /// A new sign-in (reauthentication, redirect) brought another virtual
+    /// address: the TUN device takes it in place, its routes untouched, so
+    /// no packet leaves around the tunnel meanwhile. Where that cannot be
+    /// done, the system is set up again from scratch.
+    pub(super) async fn readdress_tun(&mut self) {
+        let new = self.live.config.addresses.clone();
+        let old = self.snap.addresses.clone();
+        warn!(
+            ?old,
+            ?new,
+            "the new sign-in brought another virtual address"
+        );
+        let done = match &self.live.tun {
+            Some(tun) => tun.readdress(&old, &new).await,
+            None => return,
+        };
+        match done {
+            Ok(()) => self.snap.addresses = new,
+            Err(e) => {
+                warn!(error = %e, "cannot change the address in place; setting the tunnel up again");
+                teardown(&mut self.live, self.journal).await;
+            }
+        }
+    }
 }
 
 /// Whether the kernel has IPv6 enabled in this network namespace.
