@@ -299,7 +299,15 @@ pub struct Daemon {
 
 impl Daemon {
     /// Starts ibexd with its socket and state in `dir`; `tag` names its log.
+    /// Its system bus is none (an address that does not exist), so the
+    /// machine's logind never reaches a test's daemon.
     pub fn start(lab: &Lab, dir: &Path, tag: &str) -> Daemon {
+        let none = format!("unix:path={}", dir.join("no-system-bus").display());
+        Self::start_with_bus(lab, dir, tag, &none)
+    }
+
+    /// [`Daemon::start`] with `bus` (a D-Bus address) as its system bus.
+    pub fn start_with_bus(lab: &Lab, dir: &Path, tag: &str, bus: &str) -> Daemon {
         // `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over
         // /etc/resolv.conf: without one the daemon would change the
         // machine's DNS (and a daemon killed hard would leave it changed).
@@ -321,6 +329,7 @@ impl Daemon {
                 dir.join("state").to_str().unwrap(),
             ])
             .env("IBEX_LOG", "debug")
+            .env("DBUS_SYSTEM_BUS_ADDRESS", bus)
             .stdout(f.try_clone().unwrap())
             .stderr(f)
             .spawn()

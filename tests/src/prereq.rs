@@ -40,6 +40,9 @@ pub enum Prereq {
     /// A Secret Service keyring for a private D-Bus session: `dbus-run-session`
     /// and `gnome-keyring-daemon` (apt: dbus gnome-keyring).
     Keyring,
+    /// `dbus-daemon` and `dbus-send` (apt: dbus), for a private bus that
+    /// stands in for the system bus.
+    Dbus,
 }
 
 /// Plugins every harness charon loads (see `strongswan::PLUGINS`); must exist on disk.
@@ -157,6 +160,14 @@ pub fn check(p: Prereq) -> Result<(), String> {
             }
             if which("openssl").is_none() {
                 return Err("`openssl` not found (apt: openssl)".into());
+            }
+            Ok(())
+        }
+        Prereq::Dbus => {
+            for bin in ["dbus-daemon", "dbus-send"] {
+                if which(bin).is_none() {
+                    return Err(format!("`{bin}` not found (apt: dbus)"));
+                }
             }
             Ok(())
         }

@@ -9,3 +9,4 @@ pub mod manager;
 mod peer;
 pub mod server;
 pub mod signin;
+pub mod sleep;

@@ -79,6 +79,7 @@ fn main() -> ExitCode {
         let handle = manager.handle();
         let server = tokio::spawn(ibexd::server::serve(listener, handle.clone()));
         let managed = tokio::spawn(manager.run());
+        let sleep = tokio::spawn(ibexd::sleep::watch(handle.clone()));
         let mut term =
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
                 Ok(s) => s,
@@ -98,6 +99,7 @@ fn main() -> ExitCode {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(10), done_rx).await;
         }
         managed.abort();
+        sleep.abort();
         let _ = std::fs::remove_file(&socket);
         ExitCode::SUCCESS
     })

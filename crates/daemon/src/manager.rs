@@ -53,6 +53,8 @@ pub enum Msg {
     Ended { reason: String, error: bool },
     /// Stop: disconnect and tell `done` when the system is restored.
     Shutdown { done: oneshot::Sender<()> },
+    /// The machine resumed from sleep: the connection checks the gateway.
+    Resumed,
 }
 
 struct Active {
@@ -184,6 +186,11 @@ impl Manager {
                     }
                 }
                 Msg::Snapshot(s) => self.snapshot(s),
+                Msg::Resumed => {
+                    if let Some(c) = self.active.as_ref().and_then(|a| a.commands.clone()) {
+                        let _ = c.try_send(Command::Resumed);
+                    }
+                }
                 Msg::Ended { reason, error } => {
                     info!(%reason, "connection ended");
                     // Given up on request (e.g. while a prompt was open).

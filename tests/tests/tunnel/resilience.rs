@@ -280,3 +280,104 @@ fn disconnect_while_the_key_is_asked_ends_the_attempt() {
     let out = cli.wait_with_output().unwrap();
     assert!(!out.status.success(), "the connect did not happen");
 }
+
+/// A private D-Bus daemon standing in for the system bus; killed on drop.
+struct PrivateBus {
+    child: std::process::Child,
+    address: String,
+}
+
+impl PrivateBus {
+    fn start(dir: &std::path::Path) -> PrivateBus {
+        let path = dir.join("system-bus");
+        let address = format!("unix:path={}", path.display());
+        let child = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn dbus-daemon");
+        assert!(
+            wait_until(Duration::from_secs(5), Duration::from_millis(50), || path
+                .exists()),
+            "dbus-daemon did not listen"
+        );
+        PrivateBus { child, address }
+    }
+
+    /// Emits logind's PrepareForSleep(`start`).
+    fn prepare_for_sleep(&self, start: bool) {
+        let out = std::process::Command::new("dbus-send")
+            .arg(format!("--bus={}", self.address))
+            .args([
+                "--type=signal",
+                "/org/freedesktop/login1",
+                "org.freedesktop.login1.Manager.PrepareForSleep",
+                &format!("boolean:{start}"),
+            ])
+            .output()
+            .expect("dbus-send");
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn resume_from_sleep_is_checked_at_once() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Dbus]) {
+        return;
+    }
+    let lab = Lab::new(true);
+    let dir = tempdir("ibx-resume-").unwrap();
+    let bus = PrivateBus::start(dir.path());
+    let config = responder_config_with(dir.path(), &ResponderAuth::Psk, serde_json::json!({}));
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start_with_bus(&lab, dir.path(), "resume", &bus.address);
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(50), || daemon
+            .log()
+            .contains("watching systemd-logind")),
+        "{}",
+        daemon.log()
+    );
+    // Liveness checks only after a minute of silence: without the resume
+    // signal the loss below would go unnoticed for that long.
+    let profile = profile(dir.path(), 60);
+    connect(&lab, &daemon, &profile);
+
+    // While the laptop slept, the gateway restarted and forgot us.
+    bus.prepare_for_sleep(true);
+    responder.kill();
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        !daemon.log().contains("no longer knows"),
+        "noticed without the resume signal: the test proves nothing"
+    );
+    let resumed = Instant::now();
+    bus.prepare_for_sleep(false);
+    assert!(
+        wait_until(Duration::from_secs(15), Duration::from_millis(200), || {
+            responder.log().contains("client signed in")
+                && state(&lab, &daemon) == "connected"
+                && lab.client.ping(LAN_HOST, 1)
+        }),
+        "no recovery after the resume:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    eprintln!("recovered {:?} after the resume signal", resumed.elapsed());
+    let log = daemon.log();
+    assert!(
+        log.contains("resumed from sleep: checking the gateway"),
+        "{log}"
+    );
+    assert!(log.contains("no longer knows this connection"), "{log}");
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+}

@@ -117,6 +117,8 @@ impl Default for Snapshot {
 pub enum Command {
     /// Delete the IKE SA and tear down.
     Disconnect,
+    /// The machine resumed from sleep: check the gateway now.
+    Resumed,
 }
 
 /// Why a connection could not run.
@@ -414,6 +416,15 @@ pub async fn run(
                 None => net_events = None,
             },
             cmd = commands.recv() => match cmd {
+                Some(Command::Resumed) => {
+                    if c.snap.phase == Phase::Connected {
+                        info!("resumed from sleep: checking the gateway");
+                        c.ike.current_mut().check_liveness(Instant::now());
+                        c.checking = true;
+                        c.snap.phase = Phase::Connecting;
+                        c.snap.note = Some("checking the connection after sleep".into());
+                    }
+                }
                 Some(Command::Disconnect) | None => {
                     info!("disconnecting");
                     c.snap.phase = Phase::Disconnecting;
