@@ -93,7 +93,12 @@ impl Netlink {
             .await
             .map_err(|e| nl_error(format!("list routes toward {dest}"), e))?
         {
-            if r.header.kind != RouteType::Unicast || r.header.table != RouteHeader::RT_TABLE_MAIN {
+            // Our own routes (the pinned gateway route) say where the
+            // tunnel went, not where the network now leads: skip them.
+            if r.header.kind != RouteType::Unicast
+                || r.header.table != RouteHeader::RT_TABLE_MAIN
+                || u8::from(r.header.protocol) == crate::route::IBEX_ROUTE_PROTOCOL
+            {
                 continue;
             }
             let len = r.header.destination_prefix_length;

@@ -1,6 +1,8 @@
-//! Roaming: the client has two uplinks; the first goes away under a ping
-//! every 10 ms and ibexd moves the tunnel to the second with MOBIKE, no new
-//! sign-in and no prompt.
+//! Roaming: the client has two uplinks; the first goes away (its link goes
+//! down, its address is deleted, or the default route moves off it) under a
+//! ping every 10 ms, and ibexd moves the tunnel to the second with MOBIKE,
+//! no new sign-in and no prompt. When the first uplink comes back, the
+//! better path, the tunnel moves back to it.
 
 use std::time::{Duration, Instant};
 
@@ -14,8 +16,69 @@ use ibex_e2e::{ping_counts, tempdir, wait_until};
 
 use super::mfa::EventLog;
 
-#[test]
-fn uplink_loss_moves_the_tunnel_with_mobike() {
+/// How the first uplink is lost.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    LinkDown,
+    AddressDeleted,
+    DefaultRouteMoved,
+}
+
+impl Loss {
+    fn cut(self, lab: &Lab) {
+        let c = lab.client_if.as_str();
+        let cmd: &[&str] = match self {
+            Loss::LinkDown => &["ip", "link", "set", c, "down"],
+            Loss::AddressDeleted => &["ip", "addr", "del", "198.51.100.2/24", "dev", c],
+            Loss::DefaultRouteMoved => &["ip", "route", "del", "default", "via", "198.51.100.1"],
+        };
+        lab.client.run_ok(cmd).unwrap();
+    }
+
+    /// Brings the first uplink back as it was.
+    fn restore(self, lab: &Lab) {
+        let c = lab.client_if.as_str();
+        match self {
+            Loss::LinkDown => {
+                lab.client.run_ok(&["ip", "link", "set", c, "up"]).unwrap();
+            }
+            Loss::AddressDeleted => {
+                lab.client
+                    .run_ok(&["ip", "addr", "add", "198.51.100.2/24", "dev", c])
+                    .unwrap();
+            }
+            Loss::DefaultRouteMoved => {}
+        }
+        lab.client
+            .run_ok(&["ip", "route", "add", "default", "via", "198.51.100.1"])
+            .unwrap();
+    }
+}
+
+/// Pings every 10 ms for `secs` while `during` runs (after 2 s); returns
+/// how many were lost.
+fn ping_across(lab: &Lab, secs: u32, during: impl FnOnce()) -> (u64, u64) {
+    let count = (secs * 100).to_string();
+    let ping = lab
+        .client
+        .command(&["ping", "-n", "-q", "-i", "0.01", "-c", &count, LAN_HOST])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    during();
+    let out = ping.wait_with_output().unwrap();
+    ping_counts(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn gateway_route(lab: &Lab) -> String {
+    lab.client
+        .run_ok(&["ip", "route", "show", "192.0.2.1/32"])
+        .unwrap()
+}
+
+fn roam(loss: Loss) {
     if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun]) {
         return;
     }
@@ -46,24 +109,15 @@ fn uplink_loss_moves_the_tunnel_with_mobike() {
         || lab.client.ping(LAN_HOST, 1)
     ));
 
-    // A ping every 10 ms for 6 s; after 2 s the first uplink goes down.
-    let ping = lab
-        .client
-        .command(&["ping", "-n", "-q", "-i", "0.01", "-c", "600", LAN_HOST])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(2));
-    let cut = Instant::now();
-    lab.client
-        .run_ok(&["ip", "link", "set", &lab.client_if, "down"])
-        .unwrap();
-    let out = ping.wait_with_output().unwrap();
-    let (sent, received) = ping_counts(&String::from_utf8_lossy(&out.stdout));
+    // Away: the first uplink is lost under a ping every 10 ms.
+    let mut cut = Instant::now();
+    let (sent, received) = ping_across(&lab, 6, || {
+        cut = Instant::now();
+        loss.cut(&lab);
+    });
     let gap_ms = (sent - received) * 10;
     eprintln!(
-        "roaming: {} of {sent} pings lost (~{gap_ms} ms without traffic), ping ended {:?} after the cut",
+        "roaming ({loss:?}): {} of {sent} pings lost (~{gap_ms} ms without traffic), ping ended {:?} after the cut",
         sent - received,
         cut.elapsed()
     );
@@ -78,6 +132,38 @@ fn uplink_loss_moves_the_tunnel_with_mobike() {
     let status = ibex(&lab, &daemon, &["status", "--json"], "");
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(status["state"], "connected", "{status}");
+    assert!(
+        gateway_route(&lab).contains(&second),
+        "gateway route follows: {}",
+        gateway_route(&lab)
+    );
+
+    // Back: the first uplink, the better path (lower metric), returns.
+    let (sent, received) = ping_across(&lab, 5, || loss.restore(&lab));
+    let gap_ms = (sent - received) * 10;
+    eprintln!(
+        "roaming back ({loss:?}): {} of {sent} pings lost (~{gap_ms} ms)",
+        sent - received
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
+            gateway_route(&lab).contains(&lab.client_if)
+        }),
+        "the tunnel did not move back: {}\n{}",
+        gateway_route(&lab),
+        daemon.log()
+    );
+    assert!(gap_ms <= 2000, "moving back took {gap_ms} ms");
+    assert!(
+        lab.client.ping(LAN_HOST, 2),
+        "traffic on the first uplink again"
+    );
+    let log = daemon.log();
+    let moves: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("moving the tunnel (MOBIKE)"))
+        .collect();
+    assert_eq!(moves.len(), 2, "{moves:#?}");
     // No new sign-in, no prompt.
     assert_eq!(
         responder.log().matches("client signed in").count(),
@@ -85,37 +171,34 @@ fn uplink_loss_moves_the_tunnel_with_mobike() {
         "no new IKE_AUTH:\n{}",
         responder.log()
     );
-    let route = lab
-        .client
-        .run_ok(&["ip", "route", "show", "192.0.2.1/32"])
-        .unwrap();
-    assert!(route.contains(&second), "gateway route follows: {route}");
 
     assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
-    lab.client
-        .run_ok(&["ip", "link", "set", &lab.client_if, "up"])
-        .unwrap();
-    // Nothing of ours is left (the first uplink's default route went with
-    // its link, so the state differs from `before` by that route only).
-    assert!(wait_until(
-        Duration::from_secs(5),
-        Duration::from_millis(100),
-        || {
-            let now = system_state(&lab);
-            !now.contains("ibex0") && !now.contains("192.0.2.1 via")
-        }
-    ));
-    let now = system_state(&lab);
-    let without_default: String = before
-        .lines()
-        .filter(|l| !l.starts_with("default via 198.51.100.1"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(now, without_default);
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
+            system_state(&lab) == before
+        }),
+        "nothing of ours is left:\n{before}\n---\n{}",
+        system_state(&lab)
+    );
     let events = events.finish();
     let prompts = events
         .lines()
         .filter(|l| l.contains("\"type\":\"prompt\""))
         .count();
     assert_eq!(prompts, 1, "only the key at connect:\n{events}");
+}
+
+#[test]
+fn uplink_loss_moves_the_tunnel_with_mobike() {
+    roam(Loss::LinkDown);
+}
+
+#[test]
+fn deleted_address_moves_the_tunnel_with_mobike() {
+    roam(Loss::AddressDeleted);
+}
+
+#[test]
+fn moved_default_route_moves_the_tunnel_with_mobike() {
+    roam(Loss::DefaultRouteMoved);
 }
