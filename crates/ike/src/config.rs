@@ -106,6 +106,9 @@ pub struct Config {
     pub force_encap: bool,
     /// Offer MOBIKE (RFC 4555).
     pub mobike: bool,
+    /// Our other addresses, announced to a MOBIKE peer (ADDITIONAL_IP4/6_ADDRESS,
+    /// RFC 4555 3.4) so it can move there, e.g. to another IP family.
+    pub additional_addresses: Vec<IpAddr>,
     /// Initiator: accept gateway redirects (RFC 5685; sends
     /// REDIRECT_SUPPORTED). Off: a REDIRECT is ignored.
     pub follow_redirects: bool,
@@ -145,6 +148,7 @@ impl Config {
             retransmit: Retransmit::default(),
             force_encap: false,
             mobike: true,
+            additional_addresses: Vec::new(),
             follow_redirects: true,
             fragment_mtu: Some(1280),
             keylog: false,

@@ -393,6 +393,9 @@ impl Session {
         self.state = State::Established;
         self.last_heard = now;
         self.note_auth_lifetime(now, &payloads);
+        if self.mobike {
+            self.note_peer_addresses(&payloads);
+        }
         self.emit_ike_up(false);
         info!(peer = ?self.peer_id, rounds = flow.rounds.len(), "IKE SA established");
         let (ni, nr) = (flow.transcript.ni.clone(), flow.transcript.nr.clone());

@@ -402,6 +402,7 @@ impl Session {
         out.extend(self.announce_auth_lifetime(lifetime));
         if self.mobike {
             out.push(notify(NotifyType::MOBIKE_SUPPORTED, vec![]));
+            out.extend(self.additional_address_payloads());
         }
         Reply::Now(out, After::Nothing)
     }

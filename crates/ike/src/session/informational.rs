@@ -34,6 +34,10 @@ impl Session {
         self.note_auth_lifetime(self.clock, payloads);
         // RFC 5685 6: the gateway sends this established SA elsewhere.
         self.informational_redirect(payloads);
+        // RFC 4555 3.6: the peer's address set changed.
+        if self.mobike {
+            self.note_peer_addresses(payloads);
+        }
         for p in payloads {
             let Payload::Delete(d) = p else { continue };
             if d.protocol == ProtocolId::IKE {

@@ -11,6 +11,7 @@ mod auth;
 mod auth_initiator;
 mod auth_responder;
 mod child;
+mod addresses;
 mod collision;
 mod events;
 mod exchange;
@@ -25,7 +26,7 @@ mod rekey;
 mod sa;
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -187,6 +188,8 @@ pub struct Session {
     virtual_ip: Option<std::net::Ipv4Addr>,
     /// Gateway redirection (RFC 5685).
     redirect: redirect::RedirectState,
+    /// The peer's other addresses it announced (RFC 4555 3.4).
+    peer_addresses: Vec<IpAddr>,
     /// The latest time the caller gave us.
     clock: Instant,
 }
@@ -268,6 +271,7 @@ impl Session {
             requested_vip: None,
             virtual_ip: None,
             redirect: Default::default(),
+            peer_addresses: Vec::new(),
             clock: now,
         }
     }
@@ -390,16 +394,26 @@ impl Session {
     /// `local` without a new sign-in. Without MOBIKE the session is unchanged
     /// and `false` is returned: the caller must reconnect.
     pub fn migrate(&mut self, now: Instant, local: SocketAddr) -> bool {
+        let remote = self.remote.ip();
+        self.migrate_to(now, local, remote)
+    }
+
+    /// MOBIKE (RFC 4555 3.5): moves IKE and the Child SAs to `local` and to
+    /// the peer's address `remote` (one of [`Session::peer_addresses`], e.g.
+    /// of the other IP family). False without MOBIKE.
+    pub fn migrate_to(&mut self, now: Instant, local: SocketAddr, remote: IpAddr) -> bool {
         if !self.mobike || self.state != State::Established {
             return false;
         }
         let mut local = local;
         local.set_port(self.local.port());
-        if local == self.local {
+        let remote = SocketAddr::new(remote, self.remote.port());
+        if local == self.local && remote == self.remote {
             return true;
         }
-        info!(old = %self.local, new = %local, "MOBIKE: moving to a new local address");
+        info!(old = %self.local, new = %local, peer = %remote, "MOBIKE: moving to a new address");
         self.local = local;
+        self.remote = remote;
         self.events.push_back(Event::EndpointsChanged {
             local: self.local,
             remote: self.remote,

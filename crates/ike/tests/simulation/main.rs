@@ -1316,3 +1316,37 @@ fn lifetimes_rekey_by_themselves() {
     assert_eq!(sim.ini.current().state(), State::Established);
     assert!(sim.now > up + Duration::from_secs(170));
 }
+
+#[test]
+fn mobike_moves_to_the_gateways_other_family() {
+    let (c, mut r) = configs(SUITES[1].0, SUITES[1].1);
+    let gw6: std::net::IpAddr = "2001:db8:2::1".parse().unwrap();
+    r.base.additional_addresses = vec!["192.0.2.1".parse().unwrap(), gw6];
+    let mut sim = Sim::new(c, r, BAD, 41);
+    assert!(sim.run_until(Duration::from_secs(60), |s| s.established()));
+    // The gateway announced the address it was not reached at.
+    assert_eq!(sim.ini.current().peer_addresses(), &[gw6]);
+    let children = sim.ini.current().child_spis();
+    // IPv4 goes away; the client moves to IPv6 on both ends.
+    sim.dead_ip = Some(sim.ini.endpoints().0.ip());
+    let now = sim.now;
+    let local = addr("[2001:db8:2::2]:4500");
+    assert!(sim.ini.current_mut().migrate_to(now, local, gw6));
+    assert!(
+        sim.run_until(Duration::from_secs(120), |s| {
+            s.resp
+                .session(1)
+                .is_some_and(|r| r.endpoints() == (addr("[2001:db8:2::1]:4500"), local))
+                && s.ini_is_idle()
+        }),
+        "{:?}",
+        names(&sim.resp_events)
+    );
+    assert_eq!(sim.ini.endpoints().1, addr("[2001:db8:2::1]:4500"));
+    assert_eq!(sim.ini.current().child_spis(), children, "same Child SAs");
+    // And it keeps working there.
+    let now = sim.now;
+    sim.ini.current_mut().check_liveness(now);
+    assert!(sim.run_until(Duration::from_secs(60), |s| s.ini_is_idle()));
+    assert_eq!(sim.ini.current().state(), State::Established);
+}
