@@ -280,6 +280,66 @@ impl Lab {
         Ok(c2)
     }
 
+    /// Gives the client an IPv6-only uplink straight to the gateway on
+    /// 2001:db8:2::/64 (client ::2, gateway ::1; no duplicate address
+    /// detection, so the addresses work at once), with the client's only
+    /// IPv6 default route. The gateway forwards no cleartext between it and
+    /// the LAN. Returns the client's interface name.
+    pub fn add_ipv6_uplink(&self) -> Result<String, String> {
+        let suffix = self.client_if.trim_start_matches(NS_PREFIX);
+        let (c6, g6) = (
+            format!("{NS_PREFIX}{suffix}6"),
+            format!("{NS_PREFIX}{}6", self.gw_if.trim_start_matches(NS_PREFIX)),
+        );
+        if c6.len() > 15 || g6.len() > 15 {
+            return Err(format!("interface names {c6}/{g6} too long"));
+        }
+        for ns in [&self.client, &self.gw] {
+            ns.run_ok(&["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0"])?;
+            ns.run_ok(&["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0"])?;
+        }
+        veth(&self.client, &c6, &self.gw, &g6)?;
+        self.client
+            .run_ok(&["ip", "addr", "add", "2001:db8:2::2/64", "dev", &c6, "nodad"])?;
+        self.gw
+            .run_ok(&["ip", "addr", "add", "2001:db8:2::1/64", "dev", &g6, "nodad"])?;
+        self.client.run_ok(&[
+            "ip",
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "2001:db8:2::1",
+        ])?;
+        for (i, o) in [
+            (g6.as_str(), self.gw_lan_if.as_str()),
+            (self.gw_lan_if.as_str(), g6.as_str()),
+        ] {
+            self.gw.run_ok(&[
+                "nft",
+                "add",
+                "rule",
+                "inet",
+                "ibexlab",
+                "forward_filter",
+                "iifname",
+                i,
+                "oifname",
+                o,
+                "drop",
+            ])?;
+        }
+        if !wait_until(Duration::from_secs(5), Duration::from_millis(50), || {
+            self.client
+                .run_ok(&["ping", "-6", "-c1", "-W1", "2001:db8:2::1"])
+                .is_ok()
+        }) {
+            return Err("the client cannot reach the gateway over IPv6".into());
+        }
+        Ok(c6)
+    }
+
     /// The client's address as the gateway sees it without a tunnel.
     pub fn client_outer_ip(&self) -> &'static str {
         if self.nat.is_some() {

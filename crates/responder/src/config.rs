@@ -139,6 +139,10 @@ pub struct FileConfig {
     pub version: u32,
     /// Address to listen on (UDP 500 and 4500).
     pub listen: IpAddr,
+    /// Further addresses to listen on, announced to MOBIKE clients so they
+    /// can move there (e.g. the gateway's IPv6 address when `listen` is IPv4).
+    #[serde(default)]
+    pub also_listen: Vec<IpAddr>,
     /// The gateway's identity (IDr).
     pub id: String,
     /// How the gateway authenticates.
@@ -314,6 +318,8 @@ pub struct Loaded {
     pub ike: ResponderConfig,
     /// Listen address.
     pub listen: IpAddr,
+    /// More addresses to listen on (announced to MOBIKE clients).
+    pub also_listen: Vec<IpAddr>,
     /// The pool prefix (routed into the TUN; its first address is the TUN's own).
     pub pool: (Ipv4Addr, u8),
     /// TUN settings.
@@ -530,6 +536,15 @@ impl FileConfig {
                 "at most 3600 seconds (0 disables liveness checks)".into(),
             ));
         }
+        if self.also_listen.contains(&self.listen) {
+            return Err(invalid(
+                "also_listen",
+                "lists the `listen` address again".into(),
+            ));
+        }
+        base.additional_addresses = std::iter::once(self.listen)
+            .chain(self.also_listen.iter().copied())
+            .collect();
         base.dpd_interval = (self.dpd_interval_secs > 0)
             .then(|| std::time::Duration::from_secs(self.dpd_interval_secs));
         base.dpd_timeout = std::time::Duration::from_secs(self.dpd_interval_secs.clamp(10, 60));
@@ -608,6 +623,7 @@ impl FileConfig {
                 redirect,
             },
             listen: self.listen,
+            also_listen: self.also_listen,
             pool,
             tun: self.tun,
             directory,

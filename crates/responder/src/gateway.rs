@@ -8,12 +8,11 @@ use ibex_esp::NextHeader;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{Event, Responder};
 use ibex_platform::{Journal, TunConfig, TunDevice};
-use ibex_tunnel::{
-    destination, esp_endpoint, IkeSockets, Incoming, KeyLog, OpenError, Packet, Sad,
-};
+use ibex_tunnel::{destination, esp_endpoint, Incoming, KeyLog, OpenError, Packet, Sad};
 use tracing::{debug, info, warn};
 
 use crate::config::Loaded;
+use crate::listeners::Listeners;
 
 /// Why the gateway stopped.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +28,7 @@ pub enum GatewayError {
 /// A running gateway.
 pub struct Gateway {
     engine: Responder,
-    sockets: IkeSockets,
+    sockets: Listeners,
     tun: TunDevice,
     sad: Sad,
     keylog: KeyLog,
@@ -52,7 +51,9 @@ impl Gateway {
             journal,
         )
         .await?;
-        let sockets = IkeSockets::bind(config.listen).await?;
+        let mut addrs = vec![config.listen];
+        addrs.extend(config.also_listen.iter().copied());
+        let sockets = Listeners::bind(&addrs).await?;
         let mut push_changes = None;
         if let Some(store) = config.directory.as_ref().and_then(|d| d.push_store()) {
             push_changes = Some(store.subscribe());
@@ -64,7 +65,7 @@ impl Gateway {
         let keylog = KeyLog::from_env();
         let mut ike = config.ike;
         ike.base.keylog = keylog.enabled();
-        info!(listen = %config.listen, tun = tun.name(), pool = %format!("{net}/{len}"), "gateway up");
+        info!(listen = ?addrs, tun = tun.name(), pool = %format!("{net}/{len}"), "gateway up");
         Ok(Gateway {
             engine: Responder::new(ike, Box::new(|| Box::new(SystemRandom::new()))),
             sockets,

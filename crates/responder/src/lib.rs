@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod gateway;
+pub mod listeners;
 pub mod mfa;
 
 #[cfg(test)]

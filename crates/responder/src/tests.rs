@@ -94,3 +94,17 @@ fn redirect_settings_are_checked() {
         .to_string();
     assert!(e.contains("later"), "{e}");
 }
+
+#[test]
+fn also_listen_addresses_are_announced() {
+    let f = write(&GOOD.replace("\"dns\"", "\"also_listen\": [\"2001:db8:2::1\"], \"dns\""));
+    let c = FileConfig::load(f.path()).unwrap();
+    assert_eq!(
+        c.also_listen,
+        vec!["2001:db8:2::1".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert_eq!(c.ike.base.additional_addresses.len(), 2);
+    let f = write(&GOOD.replace("\"dns\"", "\"also_listen\": [\"192.0.2.1\"], \"dns\""));
+    let e = FileConfig::load(f.path()).unwrap_err().to_string();
+    assert!(e.contains("also_listen"), "{e}");
+}

@@ -66,40 +66,53 @@ impl IkeSockets {
     /// Waits for the next datagram on either socket, read into `buf`.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<Incoming> {
         loop {
-            let on_4500 = tokio::select! {
-                r = self.s500.readable() => { r?; false }
-                r = self.s4500.readable() => { r?; true }
-            };
-            let sock = if on_4500 { &self.s4500 } else { &self.s500 };
-            let (len, remote) = match sock.try_recv_from(buf) {
-                Ok(x) => x,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
-            };
-            if !on_4500 {
-                let local = SocketAddr::new(self.local, 500);
-                return Ok(Incoming::Ike {
-                    local,
-                    remote,
-                    offset: 0,
-                    len,
-                });
+            let on_4500 = self.readable().await?;
+            if let Some(incoming) = self.try_recv(on_4500, buf)? {
+                return Ok(incoming);
             }
-            let local = SocketAddr::new(self.local, 4500);
-            return Ok(match classify(&buf[..len]) {
-                Ok(Datagram::Ike(m)) => Incoming::Ike {
-                    local,
-                    remote,
-                    offset: len - m.len(),
-                    len: m.len(),
-                },
-                Ok(Datagram::Esp(_)) => Incoming::Esp { remote, len },
-                Ok(Datagram::Keepalive) | Err(_) => {
-                    debug!(%remote, len, "keepalive or runt on 4500");
-                    Incoming::Ignored
-                }
-            });
         }
+    }
+
+    /// Waits until one of the sockets may have a datagram: true for 4500.
+    pub async fn readable(&self) -> io::Result<bool> {
+        tokio::select! {
+            r = self.s500.readable() => { r?; Ok(false) }
+            r = self.s4500.readable() => { r?; Ok(true) }
+        }
+    }
+
+    /// Reads one datagram from port 4500 (`on_4500`) or 500 without
+    /// waiting; `None` when there was none after all.
+    pub fn try_recv(&self, on_4500: bool, buf: &mut [u8]) -> io::Result<Option<Incoming>> {
+        let sock = if on_4500 { &self.s4500 } else { &self.s500 };
+        let (len, remote) = match sock.try_recv_from(buf) {
+            Ok(x) => x,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if !on_4500 {
+            let local = SocketAddr::new(self.local, 500);
+            return Ok(Some(Incoming::Ike {
+                local,
+                remote,
+                offset: 0,
+                len,
+            }));
+        }
+        let local = SocketAddr::new(self.local, 4500);
+        Ok(Some(match classify(&buf[..len]) {
+            Ok(Datagram::Ike(m)) => Incoming::Ike {
+                local,
+                remote,
+                offset: len - m.len(),
+                len: m.len(),
+            },
+            Ok(Datagram::Esp(_)) => Incoming::Esp { remote, len },
+            Ok(Datagram::Keepalive) | Err(_) => {
+                debug!(%remote, len, "keepalive or runt on 4500");
+                Incoming::Ignored
+            }
+        }))
     }
 
     /// Sends an IKE message from the engine, with the marker on port 4500.

@@ -202,3 +202,101 @@ fn deleted_address_moves_the_tunnel_with_mobike() {
 fn moved_default_route_moves_the_tunnel_with_mobike() {
     roam(Loss::DefaultRouteMoved);
 }
+
+#[test]
+fn losing_ipv4_moves_the_tunnel_to_the_gateways_ipv6_address_and_back() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun]) {
+        return;
+    }
+    let lab = Lab::new(true);
+    let v6 = lab.add_ipv6_uplink().expect("IPv6 uplink");
+    let dir = tempdir("ibx-roam6-").unwrap();
+    // The gateway also listens on IPv6 and tells MOBIKE clients so.
+    let config = responder_config_with(
+        dir.path(),
+        &ResponderAuth::Psk,
+        serde_json::json!({ "also_listen": ["2001:db8:2::1"] }),
+    );
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "roam6");
+    let before = system_state(&lab);
+    let profile = write_profile(dir.path(), &ProfileAuth::Psk);
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", profile.to_str().unwrap()],
+        &format!("{PSK}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "connect: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log()
+    );
+    let gateway = || {
+        let s = ibex(&lab, &daemon, &["status", "--json"], "");
+        serde_json::from_slice::<serde_json::Value>(&s.stdout).unwrap_or_default()["gateway"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(gateway().starts_with("192.0.2.1:"), "{}", gateway());
+
+    // IPv4 goes away with the first uplink: the tunnel moves to IPv6.
+    let (sent, received) = ping_across(&lab, 6, || Loss::LinkDown.cut(&lab));
+    let gap_ms = (sent - received) * 10;
+    eprintln!(
+        "IPv4 -> IPv6: {} of {sent} pings lost (~{gap_ms} ms)",
+        sent - received
+    );
+    assert!(
+        gateway().starts_with("[2001:db8:2::1]:"),
+        "{}\n{}",
+        gateway(),
+        daemon.log()
+    );
+    assert!(gap_ms <= 2000, "{gap_ms} ms\n{}", daemon.log());
+    let pinned = lab
+        .client
+        .run_ok(&["ip", "-6", "route", "show", "2001:db8:2::1/128"])
+        .unwrap();
+    assert!(pinned.contains(&v6), "IPv6 gateway route pinned: {pinned}");
+
+    // IPv4 returns: back to the gateway's preferred address.
+    let (sent, received) = ping_across(&lab, 5, || Loss::LinkDown.restore(&lab));
+    eprintln!("IPv6 -> IPv4: {} of {sent} pings lost", sent - received);
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
+            gateway().starts_with("192.0.2.1:")
+        }),
+        "{}\n{}",
+        gateway(),
+        daemon.log()
+    );
+    assert!(lab.client.ping(LAN_HOST, 2));
+    assert_eq!(
+        responder.log().matches("client signed in").count(),
+        1,
+        "no new IKE_AUTH:\n{}",
+        responder.log()
+    );
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    // The first uplink's flap renews its IPv6 link-local routes, which the
+    // kernel owns: compare everything else, in any order.
+    let ours = |s: &str| {
+        let mut v: Vec<String> = s
+            .lines()
+            .filter(|l| !l.contains("fe80:") && !l.contains("ff00::/8"))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
+            ours(&system_state(&lab)) == ours(&before)
+        }),
+        "nothing of ours is left:\n{before}\n---\n{}",
+        system_state(&lab)
+    );
+}

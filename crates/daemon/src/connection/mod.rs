@@ -7,6 +7,7 @@
 //! (prompting the person once), its Child SA takes over the traffic, and
 //! only then is the old IKE SA deleted (make-before-break).
 
+mod path;
 mod prompt;
 pub mod reconnect;
 mod redirect;
@@ -174,8 +175,12 @@ struct Conn<'a> {
     checking: bool,
     /// The underlying path the gateway route is pinned to (interface, next hop).
     pinned: Option<(u32, Option<IpAddr>)>,
-    /// The gateway the connection is with now (a redirect moves it).
+    /// The gateway address the connection uses now (a redirect, or MOBIKE
+    /// to another of the gateway's addresses, moves it).
     gateway: IpAddr,
+    /// The gateway address to prefer when it can be reached: the profile's,
+    /// or the one a redirect sent us to.
+    home: IpAddr,
     /// Gateways this connection was redirected through (loop protection).
     redirects: ibex_ike::RedirectGuard,
     /// Sign in again at this gateway, sent there by the named one, before
@@ -233,6 +238,7 @@ pub async fn run(
         checking: false,
         pinned: None,
         gateway: params.gateway,
+        home: params.gateway,
         redirects: ibex_ike::RedirectGuard::new(
             Instant::now(),
             ibex_ike::GatewayId::from_ip(params.gateway),
@@ -258,11 +264,16 @@ pub async fn run(
     let result: Result<String, ConnError> = loop {
         if path_check_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
             path_check_at = None;
-            if let Some(new) = c.follow_path(&sockets).await {
-                sockets = IkeSockets::bind(new).await?;
+            if let Some((new, gateway)) = c.follow_path(&sockets).await {
+                if new != sockets.local_ip() {
+                    sockets = IkeSockets::bind(new).await?;
+                }
                 let now = Instant::now();
-                if c.ike.current_mut().migrate(now, SocketAddr::new(new, 4500)) {
-                    info!(local = %new, "the network changed: moving the tunnel (MOBIKE)");
+                if c.ike
+                    .current_mut()
+                    .migrate_to(now, SocketAddr::new(new, 4500), gateway)
+                {
+                    info!(local = %new, %gateway, "the network changed: moving the tunnel (MOBIKE)");
                 } else {
                     // Without MOBIKE the SA cannot move: sign in again on
                     // the new path at once, keeping the system closed.
@@ -640,33 +651,6 @@ impl Conn<'_> {
             }
         }
         Ok(())
-    }
-
-    /// After a network change: re-pins the gateway route to the current
-    /// path and returns the new local address when it moved.
-    async fn follow_path(&mut self, sockets: &IkeSockets) -> Option<IpAddr> {
-        if self.live.tun.is_none() || self.snap.phase == Phase::Disconnecting {
-            return None;
-        }
-        let tun = self.live.tun.as_ref().map(|t| t.name().to_string());
-        let path = match path_to_gateway(self.gateway, tun).await {
-            Ok(p) => p,
-            Err(e) => {
-                info!(error = %e, "no path to the gateway for now");
-                return None;
-            }
-        };
-        let via = (path.ifindex, path.gateway);
-        if self.pinned != Some(via) {
-            if let Some(routes) = &self.live.routes {
-                if let Err(e) = routes.repin(self.gateway, &path, self.journal).await {
-                    warn!(error = %e, "cannot move the gateway route");
-                }
-            }
-            self.pinned = Some(via);
-        }
-        let new = path.source?;
-        (new != sockets.local_ip()).then_some(new)
     }
 
     fn note_ike(&mut self, i: &IkeSaInfo) {

@@ -24,6 +24,7 @@ impl Conn<'_> {
                 info!(%from, %to, "redirected: signing in at the new gateway");
                 self.snap.note = Some(format!("gateway {from} redirected us to {to}"));
                 self.restart_at = Some((addr, from));
+                self.home = addr;
             }
             Err(why) => {
                 warn!(%why, "not following the redirect");
@@ -60,7 +61,8 @@ impl Conn<'_> {
     /// The move is done (the new IKE SA carries the tunnel): the old
     /// gateway's route goes.
     pub(super) async fn moved_gateway(&mut self) {
-        if let Some((old, _)) = self.moving.take() {
+        if let Some((old, new)) = self.moving.take() {
+            self.home = new;
             self.unpin_unless_current(old).await;
             self.snap.note = None;
         }
@@ -105,7 +107,7 @@ impl Conn<'_> {
         }
     }
 
-    async fn unpin_unless_current(&mut self, gateway: IpAddr) {
+    pub(super) async fn unpin_unless_current(&mut self, gateway: IpAddr) {
         if gateway == self.gateway {
             return;
         }
