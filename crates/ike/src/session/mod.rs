@@ -7,11 +7,11 @@
 //! [`Session::poll_transmit`], [`Session::poll_event`],
 //! [`Session::poll_timeout`]. Time always comes in as an argument.
 
+mod addresses;
 mod auth;
 mod auth_initiator;
 mod auth_responder;
 mod child;
-mod addresses;
 mod collision;
 mod events;
 mod exchange;
