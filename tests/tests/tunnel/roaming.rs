@@ -300,3 +300,67 @@ fn losing_ipv4_moves_the_tunnel_to_the_gateways_ipv6_address_and_back() {
         system_state(&lab)
     );
 }
+
+#[test]
+fn without_mobike_the_tunnel_is_signed_in_again_on_the_new_path_without_a_prompt() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun]) {
+        return;
+    }
+    let lab = Lab::new(true);
+    lab.add_second_uplink().expect("second uplink");
+    let dir = tempdir("ibx-roam-nomobike-").unwrap();
+    let config = responder_config_with(dir.path(), &ResponderAuth::Psk, serde_json::json!({}));
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "roam-nomobike");
+    let mut events = EventLog::start(&lab, &daemon);
+    let path = write_profile(dir.path(), &ProfileAuth::Psk);
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    p["mobike"] = serde_json::json!(false);
+    std::fs::write(&path, p.to_string()).unwrap();
+    let out = ibex(
+        &lab,
+        &daemon,
+        &["connect", path.to_str().unwrap()],
+        &format!("{PSK}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (sent, received) = ping_across(&lab, 8, || Loss::LinkDown.cut(&lab));
+    eprintln!(
+        "roaming without MOBIKE: {} of {sent} pings lost",
+        sent - received
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(200), || {
+            lab.client.ping(LAN_HOST, 1)
+        }),
+        "{}",
+        daemon.log()
+    );
+    let log = daemon.log();
+    assert!(
+        log.contains("the gateway has no MOBIKE: signing in again"),
+        "{log}"
+    );
+    // A second sign-in, from the second uplink, with the key kept: one
+    // prompt in all (the key at connect), and the reason was told.
+    assert_eq!(responder.log().matches("client signed in").count(), 2);
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    let events = events.finish();
+    assert_eq!(
+        events
+            .lines()
+            .filter(|l| l.contains("\"type\":\"prompt\""))
+            .count(),
+        1,
+        "{events}"
+    );
+    assert!(
+        events.contains("cannot move the tunnel (no MOBIKE)"),
+        "{events}"
+    );
+}
