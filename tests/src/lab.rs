@@ -44,6 +44,8 @@ pub struct Lab {
     pub gw_if: String,
     /// The gateway's LAN interface.
     pub gw_lan_if: String,
+    /// Routers added later (a second uplink's).
+    routers: std::sync::Mutex<Vec<Netns>>,
 }
 
 fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) -> Result<(), String> {
@@ -102,6 +104,7 @@ impl Lab {
             client_if,
             gw_if,
             gw_lan_if,
+            routers: Default::default(),
         };
         // gateway <-> LAN
         let lan_if = ifn("l");
@@ -340,6 +343,87 @@ impl Lab {
         Ok(c6)
     }
 
+    /// Gives the client a second uplink through a second router that
+    /// masquerades like the first (another home or mobile network): client
+    /// 203.0.113.2/24, router 203.0.113.1 and 198.51.100.129/25, gateway
+    /// 198.51.100.130/25. Its default route has a higher metric (200) than
+    /// the first: it carries traffic only once the first uplink is gone.
+    /// The gateway forwards no cleartext between it and the LAN. Returns
+    /// the client's interface name.
+    pub fn add_second_uplink_via_router(&self) -> Result<String, String> {
+        let suffix = self.client_if.trim_start_matches(NS_PREFIX).to_string();
+        let name = |t: &str| format!("{NS_PREFIX}{suffix}{t}");
+        let (c2, r_in, r_out, g2) = (name("2"), name("ri"), name("ro"), name("g2"));
+        if [&c2, &r_in, &r_out, &g2].iter().any(|n| n.len() > 15) {
+            return Err(format!("interface names for {suffix} too long"));
+        }
+        let router = Netns::create_named(&format!("{}r", self.client.name()))?;
+        veth(&self.client, &c2, &router, &r_in)?;
+        veth(&router, &r_out, &self.gw, &g2)?;
+        self.client
+            .run_ok(&["ip", "addr", "add", "203.0.113.2/24", "dev", &c2])?;
+        router.run_ok(&["ip", "addr", "add", "203.0.113.1/24", "dev", &r_in])?;
+        router.run_ok(&["ip", "addr", "add", "198.51.100.129/25", "dev", &r_out])?;
+        self.gw
+            .run_ok(&["ip", "addr", "add", "198.51.100.130/25", "dev", &g2])?;
+        router.run_ok(&["ip", "route", "add", "default", "via", "198.51.100.130"])?;
+        router.run_ok(&["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
+        router.run_ok(&["nft", "add", "table", "ip", "ibexnat"])?;
+        router.run_ok(&[
+            "nft",
+            "add",
+            "chain",
+            "ip",
+            "ibexnat",
+            "post",
+            "{ type nat hook postrouting priority 100; }",
+        ])?;
+        router.run_ok(&[
+            "nft",
+            "add",
+            "rule",
+            "ip",
+            "ibexnat",
+            "post",
+            "oifname",
+            &r_out,
+            "masquerade",
+        ])?;
+        self.client.run_ok(&[
+            "ip",
+            "route",
+            "add",
+            "default",
+            "via",
+            "203.0.113.1",
+            "metric",
+            "200",
+        ])?;
+        for (i, o) in [
+            (g2.as_str(), self.gw_lan_if.as_str()),
+            (self.gw_lan_if.as_str(), g2.as_str()),
+        ] {
+            self.gw.run_ok(&[
+                "nft",
+                "add",
+                "rule",
+                "inet",
+                "ibexlab",
+                "forward_filter",
+                "iifname",
+                i,
+                "oifname",
+                o,
+                "drop",
+            ])?;
+        }
+        self.routers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(router);
+        Ok(c2)
+    }
+
     /// The client's address as the gateway sees it without a tunnel.
     pub fn client_outer_ip(&self) -> &'static str {
         if self.nat.is_some() {
@@ -359,6 +443,14 @@ impl Drop for Lab {
         }
         self.gw.kill_all();
         self.lan.kill_all();
+        for r in self
+            .routers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            r.kill_all();
+        }
     }
 }
 

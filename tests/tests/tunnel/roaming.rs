@@ -1,4 +1,5 @@
-//! Roaming: the client has two uplinks; the first goes away (its link goes
+//! Roaming: the client has two uplinks, each through its own NAT router;
+//! the first goes away (its link goes
 //! down, its address is deleted, or the default route moves off it) under a
 //! ping every 10 ms, and ibexd moves the tunnel to the second with MOBIKE,
 //! no new sign-in and no prompt. When the first uplink comes back, the
@@ -83,7 +84,7 @@ fn roam(loss: Loss) {
         return;
     }
     let lab = Lab::new(true);
-    let second = lab.add_second_uplink().expect("second uplink");
+    let second = lab.add_second_uplink_via_router().expect("second uplink");
     let dir = tempdir("ibx-roam-").unwrap();
     let config = responder_config_with(dir.path(), &ResponderAuth::Psk, serde_json::json!({}));
     let responder = Responder::start_with_config(&lab, dir.path(), &config);
@@ -307,7 +308,7 @@ fn without_mobike_the_tunnel_is_signed_in_again_on_the_new_path_without_a_prompt
         return;
     }
     let lab = Lab::new(true);
-    lab.add_second_uplink().expect("second uplink");
+    lab.add_second_uplink_via_router().expect("second uplink");
     let dir = tempdir("ibx-roam-nomobike-").unwrap();
     let config = responder_config_with(dir.path(), &ResponderAuth::Psk, serde_json::json!({}));
     let responder = Responder::start_with_config(&lab, dir.path(), &config);
