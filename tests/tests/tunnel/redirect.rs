@@ -13,7 +13,9 @@ use ibex_e2e::agent::{
     ResponderAuth, LAB_PSK as PSK,
 };
 use ibex_e2e::lab::{Lab, LAN_HOST};
+use ibex_e2e::pki::{CLIENT_ID, GW_ID};
 use ibex_e2e::prereq::{require, Prereq};
+use ibex_e2e::strongswan::{Auth, Charon, CharonConf, Role};
 use ibex_e2e::{ping_counts, tempdir, wait_until};
 
 const GW2: &str = "192.0.2.9";
@@ -249,4 +251,67 @@ fn a_redirect_loop_is_refused_with_a_clear_error() {
         "refused at once"
     );
     assert_eq!(system_state(&lab), before, "nothing applied");
+}
+
+/// strongSwan as the client follows the Ibex gateway's redirects: at sign-in
+/// (its IKE_SA_INIT answered with REDIRECT carrying its nonce, then its
+/// REDIRECTED_FROM accepted by the second gateway) and of its running
+/// IKE_SA (the first gateway drained with SIGUSR1).
+#[test]
+fn strongswan_client_follows_ibex_gateway_redirects() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::StrongSwan]) {
+        return;
+    }
+    for during in ["init", "established"] {
+        let lab = Lab::new(true);
+        let dir = tempdir("ibx-redir-sw-").unwrap();
+        let (first, second) = gateways(
+            &lab,
+            dir.path(),
+            serde_json::json!({"gateways": [GW2], "during": during}),
+            serde_json::Value::Null,
+        );
+        let mut conf = CharonConf::new(
+            "198.51.100.2",
+            "192.0.2.1",
+            CLIENT_ID,
+            GW_ID,
+            Auth::Psk(PSK.into()),
+        );
+        conf.vips = Some("0.0.0.0".into());
+        conf.remote_ts = Some("10.99.0.0/24".into());
+        let charon = Charon::start(&lab.client, Role::Initiator, &conf);
+        let _ = charon.initiate("net");
+        let landed = |who: &Responder| who.log().contains("client signed in");
+        if during == "established" {
+            charon
+                .wait_log(r"CHILD_SA \S+ established", Duration::from_secs(20))
+                .unwrap_or_else(|e| panic!("{e}\n{}", first.log()));
+            assert!(landed(&first));
+            first.signal("USR1");
+        }
+        assert!(
+            wait_until(Duration::from_secs(20), Duration::from_millis(200), || {
+                landed(&second)
+            }),
+            "strongSwan did not reach the second gateway ({during}):\n{}\n{}\n{}",
+            charon.log(),
+            first.log(),
+            second.log()
+        );
+        charon
+            .wait_log(r"redirected to 192\.0\.2\.9", Duration::from_secs(1))
+            .unwrap_or_else(|e| panic!("charon saw no redirect ({during}): {e}"));
+        assert!(
+            wait_until(Duration::from_secs(10), Duration::from_millis(200), || {
+                lab.client.ping(LAN_HOST, 1)
+            }),
+            "no traffic through the second gateway ({during}):\n{}\n{}",
+            charon.log(),
+            second.log()
+        );
+        if during == "init" {
+            assert!(!landed(&first), "the first gateway kept no client");
+        }
+    }
 }
