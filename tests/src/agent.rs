@@ -233,10 +233,14 @@ impl Responder {
     /// Starts it with the config file `config` (see [`responder_config_with`]),
     /// logging into `dir`, and waits for UDP 500.
     pub fn start_with_config(lab: &Lab, dir: &Path, config: &Path) -> Responder {
+        Self::start_in(&lab.gw, dir, config)
+    }
+
+    /// [`Responder::start_with_config`] in the namespace `ns`.
+    pub fn start_in(ns: &crate::netns::Netns, dir: &Path, config: &Path) -> Responder {
         let log = dir.join("responder.log");
         let f = std::fs::File::create(&log).unwrap();
-        let child = lab
-            .gw
+        let child = ns
             .command(&[
                 workspace_bin("ibex-responder").to_str().unwrap(),
                 "--config",
@@ -251,7 +255,7 @@ impl Responder {
             .expect("spawn ibex-responder");
         let r = Responder { child, log };
         assert!(
-            lab.gw.wait_udp_port(500, Duration::from_secs(10)),
+            ns.wait_udp_port(500, Duration::from_secs(10)),
             "ibex-responder did not bind UDP 500:\n{}",
             r.log()
         );

@@ -424,6 +424,49 @@ impl Lab {
         Ok(c2)
     }
 
+    /// A second gateway's namespace on the NAT router's far side, on
+    /// 203.0.113.0/24 (router .1, gateway .9; the router masquerades toward
+    /// it too), with 10.99.0.2 on its loopback standing in for the LAN host
+    /// behind it. Needs the NAT lab; the caller owns the namespace
+    /// (drop processes in it first).
+    pub fn add_second_gateway(&self) -> Result<Netns, String> {
+        let nat = self
+            .nat
+            .as_ref()
+            .ok_or("the second gateway needs the NAT lab")?;
+        let suffix = self.client_if.trim_start_matches(NS_PREFIX).to_string();
+        let (n9, g9) = (
+            format!("{NS_PREFIX}{suffix}n9"),
+            format!("{NS_PREFIX}{suffix}g9"),
+        );
+        if n9.len() > 15 || g9.len() > 15 {
+            return Err(format!("interface names for {suffix} too long"));
+        }
+        let gw2 = Netns::create_named(&format!("{}g2", self.client.name()))?;
+        veth(nat, &n9, &gw2, &g9)?;
+        nat.run_ok(&["ip", "addr", "add", "203.0.113.1/24", "dev", &n9])?;
+        nat.run_ok(&[
+            "nft",
+            "add",
+            "rule",
+            "ip",
+            "ibexnat",
+            "post",
+            "oifname",
+            &n9,
+            "masquerade",
+        ])?;
+        gw2.run_ok(&["ip", "addr", "add", "203.0.113.9/24", "dev", &g9])?;
+        gw2.run_ok(&["ip", "route", "add", "default", "via", "203.0.113.1"])?;
+        gw2.run_ok(&["ip", "addr", "add", "10.99.0.2/32", "dev", "lo"])?;
+        if !wait_until(Duration::from_secs(5), Duration::from_millis(50), || {
+            self.client.ping("203.0.113.9", 1)
+        }) {
+            return Err("the client cannot reach the second gateway".into());
+        }
+        Ok(gw2)
+    }
+
     /// The client's address as the gateway sees it without a tunnel.
     pub fn client_outer_ip(&self) -> &'static str {
         if self.nat.is_some() {

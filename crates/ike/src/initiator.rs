@@ -131,6 +131,11 @@ impl Initiator {
         &mut self.current
     }
 
+    /// Whether replaced IKE SAs are still being deleted.
+    pub fn retiring(&self) -> bool {
+        !self.retiring.is_empty()
+    }
+
     /// Whether a new sign-in (reauthentication) is under way.
     pub fn reauthenticating(&self) -> bool {
         self.next.is_some()

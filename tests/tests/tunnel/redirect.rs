@@ -315,3 +315,74 @@ fn strongswan_client_follows_ibex_gateway_redirects() {
         }
     }
 }
+
+/// Ibex follows a strongSwan gateway's redirect of its running tunnel
+/// (`swanctl --redirect`) to a second gateway (an ibex-responder on the
+/// NAT router's far side): make-before-break, charon's IKE_SA deleted.
+#[test]
+fn ibex_client_follows_a_strongswan_gateways_redirect() {
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::StrongSwan]) {
+        return;
+    }
+    let lab = Lab::new(true);
+    let gw2 = lab.add_second_gateway().expect("second gateway");
+    let dir = tempdir("ibx-redir-swgw-").unwrap();
+    let dir2 = dir.path().join("gw2");
+    std::fs::create_dir_all(&dir2).unwrap();
+    let c2 = responder_config_with(
+        &dir2,
+        &ResponderAuth::Psk,
+        serde_json::json!({
+            "listen": "203.0.113.9", "pool": "10.99.20.0/24",
+            "tun": {"name": "ibexgw1", "mtu": 1400},
+        }),
+    );
+    let second = Responder::start_in(&gw2, &dir2, &c2);
+    let conf = CharonConf::new("192.0.2.1", "%any", GW_ID, CLIENT_ID, Auth::Psk(PSK.into()));
+    let charon = Charon::start(&lab.gw, Role::Responder, &conf);
+    let daemon = Daemon::start(&lab, dir.path(), "redir-swgw");
+    let out = connect(&lab, &daemon, dir.path());
+    assert!(
+        out.status.success(),
+        "connect: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log()
+    );
+    assert!(wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+        || lab.client.ping(LAN_HOST, 1)
+    ));
+    charon
+        .swanctl(&[
+            "--redirect",
+            "--peer-id",
+            CLIENT_ID,
+            "--gateway",
+            "203.0.113.9",
+        ])
+        .unwrap_or_else(|e| panic!("swanctl --redirect: {e}\n{}", charon.log()));
+    assert!(
+        wait_until(Duration::from_secs(15), Duration::from_millis(100), || {
+            status(&lab, &daemon)["gateway"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("203.0.113.9:")
+        }),
+        "Ibex did not follow charon's redirect:\n{}\n{}",
+        daemon.log(),
+        charon.log()
+    );
+    assert!(second.log().contains("client signed in"));
+    // The LAN host stand-in behind the second gateway answers.
+    assert!(wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+        || lab.client.ping(LAN_HOST, 1)
+    ));
+    charon
+        .wait_log(r"received DELETE for IKE_SA", Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("charon's IKE_SA was not deleted: {e}\n{}", charon.log()));
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    drop(second);
+}

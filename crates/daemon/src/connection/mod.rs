@@ -188,6 +188,8 @@ struct Conn<'a> {
     restart_at: Option<(IpAddr, ibex_ike::GatewayId)>,
     /// An established tunnel moving to a redirected gateway: (from, to).
     moving: Option<(IpAddr, IpAddr)>,
+    /// The gateway left by a redirect, its route kept until its IKE SA is deleted.
+    leaving: Option<IpAddr>,
 }
 
 /// Runs one connection until it ends; the system is restored before it returns.
@@ -245,6 +247,7 @@ pub async fn run(
         ),
         restart_at: None,
         moving: None,
+        leaving: None,
     };
     let mut retry_now = false;
     // Network changes: the path to the gateway may move (roaming).
@@ -344,6 +347,7 @@ pub async fn run(
                 c.ike.close(Instant::now());
             }
         }
+        c.release_old_gateway().await;
         // Publish state changes at once, traffic counters at most once a
         // second: never per packet.
         let changed =

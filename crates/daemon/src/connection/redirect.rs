@@ -59,12 +59,22 @@ impl Conn<'_> {
     }
 
     /// The move is done (the new IKE SA carries the tunnel): the old
-    /// gateway's route goes.
+    /// gateway's route goes once the old IKE SA is deleted (its Delete
+    /// must still reach the old gateway around the tunnel).
     pub(super) async fn moved_gateway(&mut self) {
         if let Some((old, new)) = self.moving.take() {
             self.home = new;
-            self.unpin_unless_current(old).await;
+            self.leaving = Some(old);
             self.snap.note = None;
+        }
+    }
+
+    /// Removes the old gateway's route once nothing talks to it any more.
+    pub(super) async fn release_old_gateway(&mut self) {
+        if self.leaving.is_some() && !self.ike.retiring() {
+            if let Some(old) = self.leaving.take() {
+                self.unpin_unless_current(old).await;
+            }
         }
     }
 
