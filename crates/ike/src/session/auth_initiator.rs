@@ -280,9 +280,9 @@ impl Session {
             let peer = Identity::from_payload(&idr);
             if let Some(expected) = &self.config.remote_id {
                 if expected != &peer {
-                    self.finish(CloseReason::AuthenticationFailed(format!(
+                    self.refuse_peer_auth(format!(
                         "the gateway identified as '{peer}', expected '{expected}'"
-                    )));
+                    ));
                     return;
                 }
             }
@@ -304,7 +304,7 @@ impl Session {
                         &flow.transcript.ni,
                     ) {
                         warn!(%why, "gateway authentication failed");
-                        self.finish(CloseReason::AuthenticationFailed(why));
+                        self.refuse_peer_auth(why);
                         return;
                     }
                     flow.peer_verified = true;
@@ -316,9 +316,9 @@ impl Session {
                     let eap_only =
                         self.config.eap_only && matches!(flow.rounds[0], LocalAuth::Eap(_));
                     if !eap_only {
-                        self.finish(CloseReason::AuthenticationFailed(
+                        self.refuse_peer_auth(
                             "the gateway did not authenticate itself (no AUTH payload)".into(),
-                        ));
+                        );
                         return;
                     }
                     flow.peer_idr = Some(idr);
@@ -351,16 +351,14 @@ impl Session {
         if in_eap {
             // The answer to our MSK AUTH: the gateway's MSK AUTH.
             let Some(auth) = auth else {
-                self.finish(CloseReason::AuthenticationFailed(
-                    "the gateway sent no AUTH after EAP".into(),
-                ));
+                self.refuse_peer_auth("the gateway sent no AUTH after EAP".into());
                 return;
             };
             let msk = flow.eap.as_ref().and_then(|p| p.msk().cloned());
             if !self.verify_eap_auth(&flow, msk.as_ref(), &auth) {
-                self.finish(CloseReason::AuthenticationFailed(
+                self.refuse_peer_auth(
                     "the gateway's AUTH after EAP is wrong: it does not share our EAP keys (possible impostor)".into(),
-                ));
+                );
                 return;
             }
             // RFC 5998 4: only a safe method (EAP-TLS: mutual, key
@@ -380,9 +378,9 @@ impl Session {
             return;
         }
         if !flow.peer_verified {
-            self.finish(CloseReason::AuthenticationFailed(
+            self.refuse_peer_auth(
                 "the gateway was never authenticated: EAP-only needs a method that proves the gateway's identity".into(),
-            ));
+            );
             return;
         }
         // RFC 5685 5: an authenticated gateway sends us elsewhere.
@@ -402,6 +400,33 @@ impl Session {
         if let Some(child) = flow.child.take() {
             self.finish_child_request(child, &payloads, &ni, &nr, None);
         }
+    }
+
+    /// The gateway's authentication failed (RFC 7296 2.21.2): tell it with
+    /// AUTHENTICATION_FAILED in a new INFORMATIONAL request (sent once, not
+    /// awaited) and end the session.
+    fn refuse_peer_auth(&mut self, why: String) {
+        let at = self.fragment_at();
+        if let Some(sa) = self.sa.as_mut() {
+            let id = sa.next_request_id;
+            sa.next_request_id = id.wrapping_add(1);
+            let packets = sa.protect(
+                self.rng.as_mut(),
+                ExchangeType::INFORMATIONAL,
+                false,
+                id,
+                &[notify(NotifyType::AUTHENTICATION_FAILED, vec![])],
+                at,
+            );
+            for data in packets {
+                self.transmits.push_back(super::Transmit {
+                    local: self.local,
+                    remote: self.remote,
+                    data,
+                });
+            }
+        }
+        self.finish(CloseReason::AuthenticationFailed(why));
     }
 
     /// Checks the gateway's AUTH at the end of an EAP round.

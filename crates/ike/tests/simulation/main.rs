@@ -1350,3 +1350,30 @@ fn mobike_moves_to_the_gateways_other_family() {
     assert!(sim.run_until(Duration::from_secs(60), |s| s.ini_is_idle()));
     assert_eq!(sim.ini.current().state(), State::Established);
 }
+
+#[test]
+fn an_unauthenticated_gateway_is_told_authentication_failed() {
+    // The gateway proves itself with another key than the client expects:
+    // its AUTH does not verify (RFC 7296 2.21.2); the client says so and
+    // the gateway drops the SA at once instead of keeping it until it
+    // times out.
+    let (c, mut r) = configs(SUITES[1].0, SUITES[1].1);
+    r.base.local_auth = LocalAuth::Psk(Secret::from_slice(b"an-impostor-gateway-key-0123"));
+    let mut sim = Sim::new(c, r, CLEAN, 51);
+    assert!(sim.run_until(Duration::from_secs(30), |s| {
+        s.resp_events.iter().any(|e| matches!(e, Event::Closed(_)))
+    }));
+    assert!(matches!(
+        sim.ini_events.last(),
+        Some(Event::Closed(CloseReason::AuthenticationFailed(_)))
+    ));
+    assert!(
+        sim.resp_events
+            .iter()
+            .any(|e| matches!(e, Event::Closed(CloseReason::AuthenticationFailed(_)))),
+        "{:?}",
+        names(&sim.resp_events)
+    );
+    assert!(sim.resp.session_ids().is_empty());
+    assert_eq!(sim.resp.pool_in_use(), 0);
+}
