@@ -6,6 +6,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
 use crate::link::Sink;
+use crate::notify::Notices;
 use crate::snapshot::Snapshot;
 
 /// A [`Snapshot`]: the daemon link and ibexd's status.
@@ -28,18 +29,37 @@ pub struct PromptClosed {
     pub reason: CloseReason,
 }
 
-/// Sends the event task's news to the window and the tray.
-pub struct WindowSink(pub AppHandle);
+/// Sends the event task's news to the window, the tray and the desktop's
+/// notifications.
+pub struct WindowSink(pub AppHandle, pub std::sync::Mutex<Notices>);
+
+impl WindowSink {
+    /// A sink for the app's window.
+    pub fn new(app: AppHandle) -> WindowSink {
+        WindowSink(app, std::sync::Mutex::new(Notices::default()))
+    }
+}
 
 impl Sink for WindowSink {
     fn status(&self, snapshot: &Snapshot) {
         let _ = self.0.emit(STATUS, snapshot);
         crate::tray::refresh(&self.0);
+        let notice = self
+            .1
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .status(snapshot);
+        if let Some(n) = notice {
+            crate::notify::show(&self.0, &n);
+        }
     }
 
     fn prompt(&self, prompt: &Prompt) {
         let _ = self.0.emit(PROMPT, prompt);
         crate::window::prompt_open(&self.0, true);
+        if let Some(n) = Notices::prompt(prompt) {
+            crate::notify::show(&self.0, &n);
+        }
     }
 
     fn prompt_closed(&self, prompt_id: PromptId, reason: CloseReason, any_open: bool) {

@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod error;
 pub mod events;
 pub mod link;
+pub mod notify;
 pub mod profiles;
 pub mod snapshot;
 pub mod state;
@@ -39,6 +40,13 @@ pub fn run() {
     let socket = ibex_agent::daemon::socket_path(None);
     let daemon = Arc::new(Daemon::new(socket));
     let result = tauri::Builder::default()
+        // First: a second start only brings the running app's window forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            window::show(app)
+        }))
+        // The window's size and place, remembered between runs.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             daemon: daemon.clone(),
@@ -61,7 +69,7 @@ pub fn run() {
                 // No tray on this desktop: the window still works.
                 tracing::warn!("no tray icon: {e}");
             }
-            let sink = Arc::new(events::WindowSink(app.handle().clone()));
+            let sink = Arc::new(events::WindowSink::new(app.handle().clone()));
             tauri::async_runtime::spawn(link::run(daemon, sink));
             Ok(())
         })
