@@ -114,6 +114,26 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
+/// Runs `request` again (twice at most) when it gets no HTTP answer at all.
+/// tauri-driver's proxy sometimes sends a request on a kept-alive
+/// connection to WebKitWebDriver that the latter has just closed, and then
+/// drops ours (`Error serving connection: ... client error (SendRequest)`,
+/// `Connection reset by peer`): the command never reached the driver.
+fn retry_transport(
+    mut request: impl FnMut() -> Result<(u16, Value), String>,
+) -> Result<(u16, Value), String> {
+    let mut attempt = 0;
+    loop {
+        match request() {
+            Err(_) if attempt < 2 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            answer => return answer,
+        }
+    }
+}
+
 /// One WebDriver session on a driver listening on `127.0.0.1:port` inside
 /// a namespace; deleted on drop. Works with chromedriver and with
 /// tauri-driver (WebKitWebDriver).
@@ -139,7 +159,7 @@ impl Session {
             return Err(format!("no WebDriver answered on 127.0.0.1:{port} in {ns}"));
         }
         let caps = json!({"capabilities": {"alwaysMatch": capabilities}});
-        let (status, v) = http(ns, port, "POST", "/session", Some(&caps))?;
+        let (status, v) = retry_transport(|| http(ns, port, "POST", "/session", Some(&caps)))?;
         if status != 200 {
             return Err(format!("new session: {status} {v}"));
         }
@@ -154,9 +174,12 @@ impl Session {
         })
     }
 
+    /// One command (transport failures retried: [`retry_transport`]).
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let path = format!("/session/{}{path}", self.id);
-        let (status, v) = http(&self.ns, self.port, method, &path, body.as_ref())?;
+        let (status, v) =
+            retry_transport(|| http(&self.ns, self.port, method, &path, body.as_ref()))
+                .map_err(|e| format!("{method} {path}: {e}"))?;
         if status != 200 {
             return Err(format!("{method} {path}: {status} {v}"));
         }
