@@ -239,7 +239,7 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
         url.as_str().is_some_and(|u| u.starts_with("tauri://")),
         "not a custom-protocol build (it loads {url}): run scripts/build-app.sh"
     );
-    assert_eq!(w.session().title().unwrap(), "Ibex");
+    assert_eq!(w.session().title(), Ok("Ibex".to_string()));
     w.screenshot("started");
 
     // 1. Import the code profile by its path (with a space, as a file URI).
