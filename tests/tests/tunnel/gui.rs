@@ -116,11 +116,14 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-/// The app's process in the namespace.
-fn app_pid(lab: &Lab) -> Option<u32> {
-    lab.client.pids().into_iter().find(|p| {
-        std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "ibex-app")
-    })
+/// The processes in the namespace whose name (`comm`, 15 bytes at most)
+/// `is`.
+fn pids_named(lab: &Lab, is: impl Fn(&str) -> bool) -> Vec<u32> {
+    lab.client
+        .pids()
+        .into_iter()
+        .filter(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| is(c.trim())))
+        .collect()
 }
 
 /// Answers the password and one-time-code prompts in the window.
@@ -372,9 +375,17 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
     std::thread::sleep(Duration::from_secs(2));
     let mib =
         |kib: Option<u64>| kib.map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
+    let app = pids_named(&lab, |c| c == "ibex-app");
+    // the web content and network processes WebKitGTK starts for the window
+    let webkit = pids_named(&lab, |c| {
+        c.starts_with("WebKitWebProces") || c.starts_with("WebKitNetworkP")
+    });
+    let sum = |pids: &[u32]| pids.iter().map(|p| rss_kib(*p)).sum::<Option<u64>>();
     println!(
-        "[gui] idle RSS: ibex-app {} MiB, ibexd {} MiB",
-        mib(app_pid(&lab).and_then(rss_kib)),
+        "[gui] idle RSS: ibex-app {} MiB (+ {} MiB in {} WebKit processes), ibexd {} MiB",
+        mib(sum(&app)),
+        mib(sum(&webkit)),
+        webkit.len(),
         mib(rss_kib(daemon.pid()))
     );
 
