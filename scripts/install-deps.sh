@@ -74,6 +74,8 @@ PACKAGES=(
 	at-spi2-core
 	imagemagick
 	webkit2gtk-driver
+	# busctl: the GUI test reads and clicks the tray's dbusmenu on the session bus
+	systemd
 	# the app's frontend (ui/, package.json: Vite, TypeScript, Vitest) needs
 	# Node.js >= 20.19 with npm; Debian 12's own nodejs is 18, so the machine
 	# must bring a newer one (this image has 20.x with npm included): only
@@ -134,5 +136,17 @@ if ! command -v freeradius >/dev/null 2>&1 || [ ! -e /usr/lib/freeradius/rlm_tot
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "install-deps.sh: warning: node/npm missing: the desktop app's frontend (npm ci, npm test) cannot be built" >&2
+fi
+# tauri-driver (the WebDriver server for the desktop app's end-to-end test, in
+# front of WebKitWebDriver) is a crates.io tool, not a Debian package: installed
+# once into a cache dir outside the clone (tests/src/gui/mod.rs looks there)
+tools=${IBEX_TOOLS_DIR:-/var/cache/ibex-tools}
+if [ -x "$tools/bin/tauri-driver" ]; then
+	echo "install-deps.sh: tauri-driver present ($tools/bin/tauri-driver)"
+elif command -v cargo >/dev/null 2>&1; then
+	echo "install-deps.sh: installing tauri-driver 2.1.0 into $tools"
+	cargo install tauri-driver --version 2.1.0 --locked --root "$tools"
+else
+	echo "install-deps.sh: warning: cargo missing: tauri-driver not installed (the GUI test needs it)" >&2
 fi
 echo "install-deps.sh: ok (charon: $charon)"

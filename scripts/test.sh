@@ -30,5 +30,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "binaries (the end-to-end tests run them)"
 cargo build --workspace --bins --locked
 
+step "desktop app: the custom-protocol build the GUI end-to-end test runs"
+scripts/build-app.sh
+
 step "tests"
 cargo test --workspace --locked -- --test-threads="${IBEX_TEST_THREADS:-2}"

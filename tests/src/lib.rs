@@ -37,6 +37,7 @@ pub mod agent;
 pub mod bins;
 pub mod driver;
 pub mod eap_directory;
+pub mod gui;
 pub mod lab;
 pub mod netns;
 pub mod pki;

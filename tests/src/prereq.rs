@@ -37,6 +37,10 @@ pub enum Prereq {
     /// Chromium and chromedriver (apt: chromium chromium-driver), for pages
     /// driven through [`crate::webdriver`].
     Chromium,
+    /// The desktop app end to end ([`crate::gui`]): Xvfb, `dbus-run-session`,
+    /// `busctl`, WebKitWebDriver, `tauri-driver`, and the custom-protocol
+    /// app binary (`scripts/build-app.sh`).
+    Gui,
     /// A Secret Service keyring for a private D-Bus session: `dbus-run-session`
     /// and `gnome-keyring-daemon` (apt: dbus gnome-keyring).
     Keyring,
@@ -179,6 +183,35 @@ pub fn check(p: Prereq) -> Result<(), String> {
                 if which(bin).is_none() {
                     return Err(format!("`{bin}` not found (apt: {pkg})"));
                 }
+            }
+            Ok(())
+        }
+        Prereq::Gui => {
+            for (bin, pkg) in [
+                ("Xvfb", "xvfb"),
+                ("dbus-run-session", "dbus"),
+                ("busctl", "systemd"),
+                (crate::gui::desktop::WEBKIT_WEBDRIVER, "webkit2gtk-driver"),
+            ] {
+                if which(bin).is_none() {
+                    return Err(format!("`{bin}` not found (apt: {pkg})"));
+                }
+            }
+            if crate::gui::tauri_driver().is_none() {
+                return Err(format!(
+                    "`tauri-driver` not found ($IBEX_TAURI_DRIVER, $PATH, {}/bin; \
+                     scripts/install-deps.sh: cargo install tauri-driver --locked --root {})",
+                    crate::gui::TOOLS_DIR,
+                    crate::gui::TOOLS_DIR
+                ));
+            }
+            let app = crate::gui::app_binary();
+            if !app.is_file() {
+                return Err(format!(
+                    "the desktop app {} is missing (scripts/build-app.sh: \
+                     npx tauri build --debug --no-bundle, then copied there; or set IBEX_APP_BIN)",
+                    app.display()
+                ));
             }
             Ok(())
         }

@@ -1,8 +1,9 @@
-//! A minimal W3C WebDriver client for driving a real browser in a test's
-//! network namespace: `chromedriver` (Debian's chromium-driver) runs inside
-//! the namespace, and the client reaches it through a socket opened from a
-//! thread that joined that namespace (setns), so pages on the namespace's
-//! loopback are reachable without exposing anything outside it.
+//! A minimal W3C WebDriver client for driving a real browser or the desktop
+//! app in a test's network namespace: the driver (`chromedriver` from
+//! Debian's chromium-driver, or `tauri-driver` with WebKitWebDriver, see
+//! [`crate::gui`]) runs inside the namespace, and the client reaches it
+//! through a socket opened from a thread that joined that namespace (setns),
+//! so nothing listens outside it.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -113,63 +114,72 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// chromedriver in a namespace with one headless Chromium session; both
-/// end on drop.
-pub struct Browser {
-    driver: Child,
-    ns: String,
-    port: u16,
-    session: String,
-    _profile: tempfile::TempDir,
+/// Runs `request` again (twice at most) when it gets no HTTP answer at all.
+/// tauri-driver's proxy sometimes sends a request on a kept-alive
+/// connection to WebKitWebDriver that the latter has just closed, and then
+/// drops ours (`Error serving connection: ... client error (SendRequest)`,
+/// `Connection reset by peer`): the command never reached the driver.
+fn retry_transport(
+    mut request: impl FnMut() -> Result<(u16, Value), String>,
+) -> Result<(u16, Value), String> {
+    let mut attempt = 0;
+    loop {
+        match request() {
+            Err(_) if attempt < 2 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            answer => return answer,
+        }
+    }
 }
 
-impl Browser {
-    /// Starts chromedriver on `port` in `ns` and opens a headless session.
-    pub fn start(ns: &Netns, port: u16) -> Result<Browser, String> {
-        let driver = ns
-            .command(&["chromedriver", &format!("--port={port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("chromedriver: {e}"))?;
-        let profile = crate::tempdir("chromium-").map_err(|e| e.to_string())?;
-        let mut b = Browser {
-            driver,
-            ns: ns.name().to_string(),
-            port,
-            session: String::new(),
-            _profile: profile,
-        };
-        let up = wait_until(Duration::from_secs(15), Duration::from_millis(100), || {
-            http(&b.ns, port, "GET", "/status", None)
-                .is_ok_and(|(_, v)| v["value"]["ready"] == true)
+/// One WebDriver session on a driver listening on `127.0.0.1:port` inside
+/// a namespace; deleted on drop. Works with chromedriver and with
+/// tauri-driver (WebKitWebDriver).
+pub struct Session {
+    ns: String,
+    port: u16,
+    id: String,
+}
+
+impl Session {
+    /// Waits (bounded by `wait`) for the driver's `/status` to answer, then
+    /// opens a session with `capabilities` (the `alwaysMatch` object).
+    pub fn open(
+        ns: &str,
+        port: u16,
+        capabilities: Value,
+        wait: Duration,
+    ) -> Result<Session, String> {
+        let up = wait_until(wait, Duration::from_millis(100), || {
+            http(ns, port, "GET", "/status", None).is_ok_and(|(s, _)| s == 200)
         });
         if !up {
-            return Err("chromedriver did not become ready".into());
+            return Err(format!("no WebDriver answered on 127.0.0.1:{port} in {ns}"));
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=900,700",
-                         format!("--user-data-dir={}", b._profile.path().display())],
-            },
-        }}});
-        let (status, v) = http(&b.ns, port, "POST", "/session", Some(&caps))?;
+        let caps = json!({"capabilities": {"alwaysMatch": capabilities}});
+        let (status, v) = retry_transport(|| http(ns, port, "POST", "/session", Some(&caps)))?;
         if status != 200 {
             return Err(format!("new session: {status} {v}"));
         }
-        b.session = v["value"]["sessionId"]
+        let id = v["value"]["sessionId"]
             .as_str()
             .ok_or_else(|| format!("no session id: {v}"))?
             .to_string();
-        Ok(b)
+        Ok(Session {
+            ns: ns.to_string(),
+            port,
+            id,
+        })
     }
 
+    /// One command (transport failures retried: [`retry_transport`]).
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let path = format!("/session/{}{path}", self.session);
-        let (status, v) = http(&self.ns, self.port, method, &path, body.as_ref())?;
+        let path = format!("/session/{}{path}", self.id);
+        let (status, v) =
+            retry_transport(|| http(&self.ns, self.port, method, &path, body.as_ref()))
+                .map_err(|e| format!("{method} {path}: {e}"))?;
         if status != 200 {
             return Err(format!("{method} {path}: {status} {v}"));
         }
@@ -180,6 +190,12 @@ impl Browser {
     pub fn goto(&self, url: &str) -> Result<(), String> {
         self.call("POST", "/url", Some(json!({ "url": url })))
             .map(|_| ())
+    }
+
+    /// The document's title.
+    pub fn title(&self) -> Result<String, String> {
+        self.call("GET", "/title", None)
+            .map(|v| v.as_str().unwrap_or_default().to_string())
     }
 
     /// The first element matching the CSS selector, if any.
@@ -205,6 +221,11 @@ impl Browser {
             .map(|v| v.as_str().map(String::from))
     }
 
+    /// A DOM property of an element (`hidden`, `disabled`, `value`, ...).
+    pub fn property(&self, element: &str, name: &str) -> Result<Value, String> {
+        self.call("GET", &format!("/element/{element}/property/{name}"), None)
+    }
+
     /// Clicks an element.
     pub fn click(&self, element: &str) -> Result<(), String> {
         self.call(
@@ -213,6 +234,26 @@ impl Browser {
             Some(json!({})),
         )
         .map(|_| ())
+    }
+
+    /// Types `text` into an element, as keystrokes.
+    pub fn send_keys(&self, element: &str, text: &str) -> Result<(), String> {
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .map(|_| ())
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the page
+    /// and returns what it returns.
+    pub fn execute(&self, script: &str, args: Value) -> Result<Value, String> {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// A PNG screenshot of the viewport.
@@ -225,17 +266,73 @@ impl Browser {
     }
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = http(
+            &self.ns,
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.id),
+            None,
+        );
+    }
+}
+
+/// chromedriver in a namespace with one headless Chromium session; both
+/// end on drop.
+pub struct Browser {
+    session: Option<Session>,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on `port` in `ns` and opens a headless session.
+    pub fn start(ns: &Netns, port: u16) -> Result<Browser, String> {
+        let driver = ns
+            .command(&["chromedriver", &format!("--port={port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("chromedriver: {e}"))?;
+        let profile = crate::tempdir("chromium-").map_err(|e| e.to_string())?;
+        let mut b = Browser {
+            session: None,
+            driver,
+            _profile: profile,
+        };
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=900,700",
+                         format!("--user-data-dir={}", b._profile.path().display())],
+            },
+        });
+        b.session = Some(Session::open(
+            ns.name(),
+            port,
+            caps,
+            Duration::from_secs(15),
+        )?);
+        Ok(b)
+    }
+}
+
+impl std::ops::Deref for Browser {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        self.session
+            .as_ref()
+            .expect("a started browser has a session")
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = http(
-                &self.ns,
-                self.port,
-                "DELETE",
-                &format!("/session/{}", self.session),
-                None,
-            );
-        }
+        drop(self.session.take());
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

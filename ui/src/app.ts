@@ -4,6 +4,7 @@ import * as api from "./api";
 import { renderConnection } from "./connection";
 import { busy } from "./format";
 import { byId, LAYOUT } from "./layout";
+import { profilePath } from "./paths";
 import { ProfileList } from "./profiles";
 import { PromptDialog, type PromptOptions } from "./prompt";
 import type { ProfileSummary, Snapshot } from "./types";
@@ -26,6 +27,10 @@ export class App {
       this.run(() => api.disconnect()),
     );
     byId(root, "import").addEventListener("click", () => void this.importFile());
+    byId(root, "import-path-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.importPath();
+    });
     byId(root, "remove").addEventListener("click", () => void this.remove());
     byId(root, "error-dismiss").addEventListener("click", () => this.error(null));
   }
@@ -83,12 +88,29 @@ export class App {
   private async importFile(): Promise<void> {
     await this.run(async () => {
       const path = await api.pickProfileFile();
-      if (!path) return;
-      const p = await api.importProfile(path);
-      this.list.selected = p.uuid;
-      await this.reloadProfiles();
-      this.error(null);
+      if (path) await this.importFrom(path);
     });
+  }
+
+  /** Imports the file named in #import-path (typed or pasted). */
+  private async importPath(): Promise<void> {
+    const field = byId<HTMLInputElement>(this.root, "import-path");
+    const path = profilePath(field.value);
+    if (!path) {
+      this.error("Enter the path of an Ibex profile file (.json).");
+      return;
+    }
+    await this.run(async () => {
+      await this.importFrom(path);
+      field.value = "";
+    });
+  }
+
+  private async importFrom(path: string): Promise<void> {
+    const p = await api.importProfile(path);
+    this.list.selected = p.uuid;
+    await this.reloadProfiles();
+    this.error(null);
   }
 
   private async remove(): Promise<void> {

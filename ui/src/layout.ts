@@ -17,6 +17,11 @@ export const LAYOUT = `
       <button type="button" id="import">Import…</button>
       <button type="button" id="remove" disabled>Remove</button>
     </div>
+    <form id="import-path-form" class="import-path" novalidate>
+      <label for="import-path">Or paste a profile file's path</label>
+      <input id="import-path" type="text" autocomplete="off" spellcheck="false" placeholder="/home/you/Downloads/vpn.json" />
+      <button type="submit" id="import-path-submit">Import</button>
+    </form>
   </section>
   <section class="pane" aria-labelledby="connection-title">
     <h2 id="connection-title">Connection</h2>

@@ -79,6 +79,56 @@ describe("profile list", () => {
     expect(h.argsOf("import_profile")).toEqual([]);
   });
 
+  it("imports the file whose path is pasted into the field", async () => {
+    let stored = [WORK];
+    const h = await startApp({
+      answers: {
+        list_profiles: () => stored,
+        import_profile: () => {
+          stored = [WORK, HOME];
+          return HOME;
+        },
+      },
+    });
+    const field = h.el<HTMLInputElement>("import-path");
+    field.value = " file:///home/alice/My%20Downloads/home.json ";
+    h.el<HTMLButtonElement>("import-path-submit").click();
+    await settle();
+    expect(h.argsOf("import_profile")).toEqual([
+      { path: "/home/alice/My Downloads/home.json" },
+    ]);
+    expect(h.argsOf("plugin:dialog|open")).toEqual([]);
+    expect(h.el(`profile-${HOME.uuid}`).getAttribute("aria-selected")).toBe("true");
+    expect(field.value).toBe("");
+    expect(h.el("error").hidden).toBe(true);
+  });
+
+  it("keeps a path that failed to import and says why", async () => {
+    const h = await startApp({
+      answers: {
+        import_profile: () => {
+          throw "/tmp/nope.json: No such file or directory (os error 2)";
+        },
+      },
+    });
+    const field = h.el<HTMLInputElement>("import-path");
+    field.value = "/tmp/nope.json";
+    h.el<HTMLButtonElement>("import-path-submit").click();
+    await settle();
+    expect(h.argsOf("import_profile")).toEqual([{ path: "/tmp/nope.json" }]);
+    expect(field.value).toBe("/tmp/nope.json");
+    expect(h.el("error").hidden).toBe(false);
+    expect(h.el("error-text").textContent).toContain("No such file");
+  });
+
+  it("asks for a path when the field is empty", async () => {
+    const h = await startApp();
+    h.el<HTMLButtonElement>("import-path-submit").click();
+    await settle();
+    expect(h.argsOf("import_profile")).toEqual([]);
+    expect(h.el("error-text").textContent).toContain("path of an Ibex profile");
+  });
+
   it("removes the selected profile", async () => {
     const h = await startApp();
     h.el(`profile-${HOME.uuid}`).click();

@@ -3,6 +3,7 @@
 
 mod eap_tls;
 mod fido;
+mod gui;
 mod late_answer;
 mod mfa;
 mod reauth;

@@ -21,23 +21,23 @@ use ibex_e2e::{tempdir, wait_until};
 
 pub(super) const PASSWORD: &str = "Tr0ub4dor&3-mfa-e2e";
 /// Base32 TOTP secret (160 bits).
-const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+pub(super) const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 pub(super) const PUSH_USER: &str = "push.ibex.test";
 /// A user who signs in with a password alone.
 pub(super) const PASSWORD_USER: &str = "password.ibex.test";
 /// Where the approval page listens (inside the gateway namespace).
-const PUSH_API: &str = "127.0.0.1:8089";
+pub(super) const PUSH_API: &str = "127.0.0.1:8089";
 
 /// The push user's TOTP secret (for "use a code instead").
 const PUSH_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
 
 /// The current TOTP code, computed as an authenticator app would (totp-rs).
-fn totp_now() -> String {
+pub(super) fn totp_now() -> String {
     totp_now_for(TOTP_SECRET)
 }
 
 /// The current code of `secret`.
-fn totp_now_for(secret: &str) -> String {
+pub(super) fn totp_now_for(secret: &str) -> String {
     use totp_rs::{Algorithm, Builder, Secret};
     let totp = Builder::new()
         .with_algorithm(Algorithm::SHA1)
@@ -54,7 +54,7 @@ fn totp_now_for(secret: &str) -> String {
 }
 
 /// Seconds left in the current 30 s TOTP window.
-fn window_left() -> u64 {
+pub(super) fn window_left() -> u64 {
     30 - SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
