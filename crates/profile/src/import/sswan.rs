@@ -379,6 +379,16 @@ fn ca_certificate(keys: &mut Keys) -> Result<String, ImportError> {
     let Some(b64) = keys.string(key)? else {
         return Err(ImportError::missing(key, "the strongSwan app then trusts the system's CA certificates, Ibex needs the CA that issued the gateway's certificate: add it to the file as base64 DER (`openssl x509 -in ca.pem -outform DER | base64 -w0`)"));
     };
+    if b64.trim_start().starts_with("-----BEGIN") {
+        // Some generators write PEM; accept it when it holds no key.
+        if b64.contains("PRIVATE KEY") {
+            return Err(ImportError::unsupported(
+                key,
+                "contains a private key; only the CA certificate belongs here",
+            ));
+        }
+        return Ok(b64);
+    }
     let der = draft::decode_base64(&b64)
         .ok_or_else(|| ImportError::unsupported(key, "is not base64 text"))?;
     draft::certificate_pem(&der).map_err(|reason| ImportError::unsupported(key, reason))

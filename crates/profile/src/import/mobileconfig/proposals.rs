@@ -108,12 +108,14 @@ pub(super) fn suite(dict: Option<&Dictionary>, prefix: &str) -> Result<Suite, Im
                     format!("group {g} is not supported by Ibex; use 14, 15, 19, 20, 21 or 31"),
                 ))
             }
-            g => return Err(ImportError::unsupported(
-                &dh_key,
-                format!(
+            g => {
+                return Err(ImportError::unsupported(
+                    &dh_key,
+                    format!(
                     "{g} is not a Diffie-Hellman group Ibex knows; use 14, 15, 19, 20, 21 or 31"
                 ),
-            )),
+                ))
+            }
         };
     let lifetime_key = key("LifeTimeInMinutes");
     let lifetime_s = integer(dict, "LifeTimeInMinutes", &lifetime_key)?
