@@ -9,18 +9,18 @@
 #![forbid(unsafe_code)]
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ibex_agent::daemon::{check, state_name};
-use ibex_agent::profiles::{load_profile, store};
+use ibex_agent::profiles::{self, load_profile, store, Format};
 use ibex_agent::{credential, daemon, fido, keyring, prompt};
 use ibex_ipc::{
     Client, ConnectCredential, ConnectionState, Event, Events, PromptKind, Request, Response,
     SecretString, Status,
 };
-use ibex_profile::Profile;
+use ibex_profile::{Profile, ProfileStore};
 
 /// Ibex IKEv2 VPN client.
 #[derive(Parser)]
@@ -83,9 +83,23 @@ enum Cmd {
 #[derive(Subcommand)]
 enum ProfileCmd {
     /// Validate a profile file and store it (replacing one with the same uuid).
+    ///
+    /// Besides Ibex profiles (.json) it imports strongSwan app profiles
+    /// (.sswan) and the IKEv2 payload of Apple configuration profiles
+    /// (.mobileconfig, unsigned); the format is recognized by content. What
+    /// Ibex does not support is reported as a warning, or refused when the
+    /// connection would not work or be weaker. Secrets in the file are never
+    /// written into the profile.
     Import {
         /// The file.
         file: PathBuf,
+        /// Only show what would be imported, with the warnings; store nothing.
+        #[arg(long)]
+        preview: bool,
+        /// Save the EAP password the file carries (.mobileconfig AuthPassword)
+        /// in your keyring, as `connect --remember-password` does.
+        #[arg(long)]
+        remember_password: bool,
     },
     /// List stored profiles.
     List,
@@ -131,13 +145,11 @@ fn profiles(cmd: ProfileCmd) -> ExitCode {
         Err(e) => return fail(e),
     };
     match cmd {
-        ProfileCmd::Import { file } => match store.import(&file) {
-            Ok(p) => {
-                println!("imported '{}' ({})", p.name, p.uuid);
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        },
+        ProfileCmd::Import {
+            file,
+            preview,
+            remember_password,
+        } => import(&store, &file, preview, remember_password),
         ProfileCmd::List => match store.list() {
             Ok(list) => {
                 for p in list {
@@ -162,6 +174,45 @@ fn profiles(cmd: ProfileCmd) -> ExitCode {
             Err(e) => fail(e),
         },
     }
+}
+
+/// `ibex profiles import FILE [--preview] [--remember-password]`.
+fn import(store: &ProfileStore, file: &Path, preview: bool, remember_password: bool) -> ExitCode {
+    if preview {
+        return match profiles::preview_import(file) {
+            Ok(p) => {
+                print!("{p}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
+    let imported = match profiles::import(store, file) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    let p = &imported.profile;
+    match imported.format {
+        Format::Ibex => println!("imported '{}' ({})", p.name, p.uuid),
+        f => println!("imported '{}' ({}) from a {f}", p.name, p.uuid),
+    }
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    if imported.secrets.psk.is_some() {
+        eprintln!("the file's pre-shared key was not saved; `ibex connect` asks for it");
+    }
+    if let Some(pw) = &imported.secrets.password {
+        if remember_password {
+            match keyring::remember(&p.uuid, pw) {
+                Ok(()) => eprintln!("the file's password is saved in your keyring"),
+                Err(e) => return fail(e),
+            }
+        } else {
+            eprintln!("the file's password was not saved; `ibex connect` asks for it (or import with --remember-password)");
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// `ibex forget-password PROFILE`.

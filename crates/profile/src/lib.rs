@@ -15,11 +15,14 @@
 //! * [`Profile::to_ike_config`] turns a valid profile plus the
 //!   [`Credential`] the agent supplied into an [`ibex_ike::Config`].
 //! * [`ProfileStore`] keeps a user's profiles, one `<uuid>.json` file each.
+//! * [`import`] reads strongSwan `.sswan` and Apple `.mobileconfig` files
+//!   (and Ibex profiles) into profiles, with warnings and a preview.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod error;
 mod ike_config;
+pub mod import;
 mod locate;
 mod model;
 mod parse;
@@ -36,5 +39,5 @@ pub use model::{
 };
 pub use parse::MAX_PROFILE_LEN;
 pub use path::{JsonPath, PathSegment};
-pub use store::{ProfileStore, StoreError};
+pub use store::{read_import, ProfileStore, StoreError};
 pub use validate::{deserialize_validated, Problem, ValidationError};

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::error::ProfileError;
+use crate::import::ImportError;
 use crate::validate::ValidationError;
 
 /// Why a [`crate::ProfileStore`] operation failed.
@@ -36,6 +37,15 @@ pub enum StoreError {
         /// What is wrong, with its line and column.
         #[source]
         source: Box<ProfileError>,
+    },
+    /// A strongSwan or Apple profile could not be imported.
+    #[error("{path}: {source}")]
+    Import {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the key of the file.
+        #[source]
+        source: Box<ImportError>,
     },
     /// A profile given in code breaks a rule.
     #[error("invalid profile: {0}")]

@@ -44,6 +44,17 @@ pub(super) fn read_text(path: &Path) -> Result<String, StoreError> {
     })
 }
 
+/// The bytes of `path`, at most one more than an importable file may have
+/// (the importer then reports the size).
+pub(super) fn read_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
+    let file = File::open(path).map_err(io_error(path))?;
+    let mut bytes = Vec::new();
+    file.take(crate::import::MAX_IMPORT_LEN as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(path))?;
+    Ok(bytes)
+}
+
 /// Creates `dir` (and its parents) readable only by the user.
 pub(super) fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
     DirBuilder::new()

@@ -8,7 +8,32 @@ use std::path::{Path, PathBuf};
 
 pub use error::StoreError;
 
+use crate::import::{ImportError, Imported};
 use crate::model::Profile;
+
+/// Reads the profile file at `path` in any format [`crate::import`]
+/// knows, without storing it: for a preview before [`ProfileStore::save`].
+/// An invalid Ibex profile is [`StoreError::Invalid`] (with its line and
+/// column), a foreign one [`StoreError::Import`].
+pub fn read_import(path: &Path) -> Result<Imported, StoreError> {
+    let bytes = fs::read_bytes(path)?;
+    let name = path.file_name().map(|n| n.to_string_lossy());
+    crate::import::import(&bytes, name.as_deref()).map_err(|e| match e {
+        ImportError::Ibex(source) => StoreError::Invalid {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        },
+        ImportError::NotText {
+            format: crate::import::Format::Ibex,
+        } => StoreError::NotText {
+            path: path.to_path_buf(),
+        },
+        e => StoreError::Import {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        },
+    })
+}
 
 /// The profiles of one user, kept in a directory (by default
 /// `$XDG_CONFIG_HOME/ibex/profiles` or `~/.config/ibex/profiles`).
@@ -48,16 +73,28 @@ impl ProfileStore {
         &self.dir
     }
 
-    /// Reads, validates and stores the profile document at `path`,
-    /// replacing a stored profile with the same UUID. Returns the profile.
+    /// Reads, validates and stores the profile file at `path`, replacing a
+    /// stored profile with the same UUID. Returns the profile.
+    ///
+    /// The file may be an Ibex profile, a strongSwan `.sswan` profile or
+    /// an Apple `.mobileconfig` ([`crate::import`]); the import's warnings
+    /// are logged and the secrets the file carried are dropped (the agent
+    /// asks for them when connecting). Use [`Self::import_report`] to show
+    /// the warnings or keep the secrets.
     pub fn import(&self, path: &Path) -> Result<Profile, StoreError> {
-        let text = fs::read_text(path)?;
-        let profile = Profile::from_json(&text).map_err(|e| StoreError::Invalid {
-            path: path.to_path_buf(),
-            source: Box::new(e),
-        })?;
-        self.save(&profile)?;
-        Ok(profile)
+        let imported = self.import_report(path)?;
+        for w in &imported.warnings {
+            tracing::warn!(file = %path.display(), "import: {w}");
+        }
+        Ok(imported.profile)
+    }
+
+    /// Like [`Self::import`], but returns the whole [`Imported`]: the
+    /// profile as stored, the warnings and the secrets the file carried.
+    pub fn import_report(&self, path: &Path) -> Result<Imported, StoreError> {
+        let imported = read_import(path)?;
+        self.save(&imported.profile)?;
+        Ok(imported)
     }
 
     /// Validates and stores `profile`, replacing a stored profile with the

@@ -5,5 +5,6 @@ mod common;
 
 mod errors;
 mod examples;
+mod import;
 mod schema;
 mod store;
