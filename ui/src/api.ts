@@ -19,13 +19,17 @@ export const answer = (prompt_id: number, value: string) =>
 export const cancelPrompt = (prompt_id: number) =>
   invoke<void>("cancel_prompt", { prompt_id });
 
-/** Asks for an Ibex JSON profile file; `null` when the person cancels. */
+/** Extensions of the profile files the app imports: Ibex JSON, strongSwan
+ * `.sswan`, Apple `.mobileconfig` (docs/profiles-import.md). */
+export const PROFILE_EXTENSIONS = ["json", "sswan", "mobileconfig"];
+
+/** Asks for a profile file; `null` when the person cancels. */
 export async function pickProfileFile(): Promise<string | null> {
   const picked = await open({
     multiple: false,
     directory: false,
-    title: "Import an Ibex profile",
-    filters: [{ name: "Ibex profile", extensions: ["json"] }],
+    title: "Import a VPN profile",
+    filters: [{ name: "VPN profile", extensions: PROFILE_EXTENSIONS }],
   });
   return typeof picked === "string" ? picked : null;
 }

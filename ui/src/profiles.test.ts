@@ -53,6 +53,11 @@ describe("profile list", () => {
     });
     h.el<HTMLButtonElement>("import").click();
     await settle();
+    // The picker offers every format the app imports.
+    const picker = h.argsOf("plugin:dialog|open")[0] as {
+      options: { filters: { extensions: string[] }[] };
+    };
+    expect(picker.options.filters[0].extensions).toEqual(["json", "sswan", "mobileconfig"]);
     expect(h.argsOf("import_profile")).toEqual([{ path: "/home/alice/Downloads/home.json" }]);
     expect(h.el(`profile-${HOME.uuid}`).getAttribute("aria-selected")).toBe("true");
   });
