@@ -20,6 +20,7 @@ mod init;
 mod lifetimes;
 mod natd;
 mod reauth;
+mod rebind;
 mod rekey;
 mod sa;
 
