@@ -40,6 +40,8 @@ pub enum Prereq {
     /// A Secret Service keyring for a private D-Bus session: `dbus-run-session`
     /// and `gnome-keyring-daemon` (apt: dbus gnome-keyring).
     Keyring,
+    /// `conntrack` (flushing a NAT router's mappings) and `tcpdump`.
+    Conntrack,
 }
 
 /// Plugins every harness charon loads (see `strongswan::PLUGINS`); must exist on disk.
@@ -165,6 +167,14 @@ pub fn check(p: Prereq) -> Result<(), String> {
                 ("dbus-run-session", "dbus"),
                 ("gnome-keyring-daemon", "gnome-keyring"),
             ] {
+                if which(bin).is_none() {
+                    return Err(format!("`{bin}` not found (apt: {pkg})"));
+                }
+            }
+            Ok(())
+        }
+        Prereq::Conntrack => {
+            for (bin, pkg) in [("conntrack", "conntrack"), ("tcpdump", "tcpdump")] {
                 if which(bin).is_none() {
                     return Err(format!("`{bin}` not found (apt: {pkg})"));
                 }

@@ -5,6 +5,7 @@ mod eap_tls;
 mod fido;
 mod late_answer;
 mod mfa;
+mod nat_rebinding;
 mod reauth;
 mod resilience;
 mod roaming;
