@@ -36,6 +36,8 @@ PACKAGES=(
 	# throughput tests and firewalling inside namespaces
 	iperf3
 	nftables
+	# flushing a NAT router's connection tracking (the NAT rebinding test)
+	conntrack
 	# the verified TCP bulk transfer of the tunnel tests (tests/src/transfer.rs)
 	python3
 	# building the CLI's FIDO2 USB support (crates/client, feature `usb`):
@@ -116,7 +118,7 @@ if [ -z "$charon" ]; then
 	echo "install-deps.sh: charon not found after install" >&2
 	exit 1
 fi
-for b in swanctl pki ip ss ping unshare mount timeout openssl tshark tcpdump iperf3 nft; do
+for b in swanctl pki ip ss ping unshare mount timeout openssl tshark tcpdump iperf3 nft conntrack; do
 	if ! command -v "$b" >/dev/null 2>&1; then
 		echo "install-deps.sh: '$b' not found after install" >&2
 		exit 1

@@ -467,6 +467,58 @@ impl Lab {
         Ok(gw2)
     }
 
+    /// The NAT router's UDP mappings towards the gateway's port 4500, as
+    /// `conntrack -L` shows them (one line each); empty without a NAT.
+    pub fn nat_mappings(&self) -> Result<String, String> {
+        match &self.nat {
+            Some(n) => n.run_ok(&["conntrack", "-L", "-p", "udp", "--dport", "4500"]),
+            None => Ok(String::new()),
+        }
+    }
+
+    /// Makes the NAT router forget every mapping (`conntrack -F`) and
+    /// masquerade UDP to `ports` (e.g. `"40000-49999"`) from now on, so the
+    /// client's next packet gets a mapping it never had: what a rebooted or
+    /// overloaded home router does. Errors without a NAT router.
+    pub fn remap_nat(&self, ports: &str) -> Result<(), String> {
+        let natns = self.nat.as_ref().ok_or("this lab has no NAT router")?;
+        let n_out = natns
+            .run_ok(&["ip", "-o", "addr", "show", "to", "192.0.2.3"])?
+            .split_whitespace()
+            .nth(1)
+            .ok_or("the NAT router has no outside interface")?
+            .to_string();
+        // One transaction: no packet ever sees the chain without its rules.
+        let rules = format!(
+            "flush chain ip ibexnat post\n\
+             add rule ip ibexnat post oifname {n_out} meta l4proto udp masquerade to :{ports}\n\
+             add rule ip ibexnat post oifname {n_out} masquerade\n"
+        );
+        let mut nft = natns
+            .command(&["nft", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("nft: {e}"))?;
+        {
+            use std::io::Write;
+            let mut stdin = nft.stdin.take().ok_or("nft: no stdin")?;
+            stdin
+                .write_all(rules.as_bytes())
+                .map_err(|e| format!("nft: {e}"))?;
+        }
+        let out = nft.wait_with_output().map_err(|e| format!("nft: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "nft: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        natns.run_ok(&["conntrack", "-F"])?;
+        Ok(())
+    }
+
     /// The client's address as the gateway sees it without a tunnel.
     pub fn client_outer_ip(&self) -> &'static str {
         if self.nat.is_some() {

@@ -228,3 +228,35 @@ pub fn ping_counts(out: &str) -> (u64, u64) {
         .collect();
     (n[0], n[1])
 }
+
+/// `text` without ANSI escape sequences (the colours of tracing's log
+/// lines), so tests can match `field=value`.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters... final byte in @..~
+            if chars.next() == Some('[') {
+                for f in chars.by_ref() {
+                    if ('@'..='~').contains(&f) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod ansi_tests {
+    #[test]
+    fn strip_ansi_keeps_the_text() {
+        let line =
+            "\u{1b}[2m2026\u{1b}[0m \u{1b}[3mremote\u{1b}[0m\u{1b}[2m=\u{1b}[0m192.0.2.3:40001";
+        assert_eq!(super::strip_ansi(line), "2026 remote=192.0.2.3:40001");
+    }
+}

@@ -47,6 +47,8 @@ pub enum Prereq {
     /// `dbus-daemon` and `dbus-send` (apt: dbus), for a private bus that
     /// stands in for the system bus.
     Dbus,
+    /// `conntrack` (flushing a NAT router's mappings) and `tcpdump`.
+    Conntrack,
 }
 
 /// Plugins every harness charon loads (see `strongswan::PLUGINS`); must exist on disk.
@@ -212,6 +214,14 @@ pub fn check(p: Prereq) -> Result<(), String> {
                      npx tauri build --debug --no-bundle, then copied there; or set IBEX_APP_BIN)",
                     app.display()
                 ));
+            }
+            Ok(())
+        }
+        Prereq::Conntrack => {
+            for (bin, pkg) in [("conntrack", "conntrack"), ("tcpdump", "tcpdump")] {
+                if which(bin).is_none() {
+                    return Err(format!("`{bin}` not found (apt: {pkg})"));
+                }
             }
             Ok(())
         }

@@ -22,6 +22,10 @@ pub struct Opened {
     pub inner: Range<usize>,
     /// The packet's full sequence number.
     pub seq: u64,
+    /// The sequence number is the highest accepted so far: the packet is
+    /// new, neither a replay nor a late one (RFC 7296 2.23 lets only such
+    /// packets move an SA to a new NAT mapping).
+    pub newest: bool,
 }
 
 /// The receiving half of a Child SA (RFC 4303 tunnel mode).
@@ -121,6 +125,7 @@ impl InboundSa {
             u64::from(low)
         };
         self.window.check(seq)?;
+        let newest = seq > self.window.top();
         let plaintext = self.cipher.open(packet, seq, self.esn)?;
         // authenticated: the window moves even if the content is refused
         self.window.update(seq);
@@ -135,6 +140,7 @@ impl InboundSa {
             next_header,
             inner: plaintext.start..plaintext.start + len,
             seq,
+            newest,
         })
     }
 

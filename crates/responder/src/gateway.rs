@@ -160,10 +160,18 @@ impl Gateway {
                 remote,
                 &buf[offset..offset + len],
             ),
-            Incoming::Esp { len, remote } => match self.sad.open(&mut buf[..len]) {
-                Ok((_, inner)) => {
-                    if let Err(e) = self.tun.send(inner).await {
+            Incoming::Esp { len, remote } => match self.sad.open_from(&mut buf[..len], remote) {
+                Ok(d) => {
+                    if let Err(e) = self.tun.send(d.inner).await {
                         debug!(error = %e, "TUN write failed");
+                    }
+                    if let Some(to) = d.moved_to {
+                        // New traffic from a new NAT mapping: the session
+                        // decides whether to follow (EndpointsChanged).
+                        let now = Instant::now();
+                        self.engine.with_session(d.owner, |s| {
+                            s.peer_moved(now, to);
+                        });
                     }
                 }
                 Err(OpenError::Esp(e)) => debug!(%remote, error = %e, "ESP packet dropped"),
@@ -224,7 +232,10 @@ impl Gateway {
                 }
             }
             Event::ChildDown { spi_in, .. } => self.sad.remove(spi_in),
-            Event::EndpointsChanged { remote, .. } => self.sad.set_remote(id, esp_endpoint(remote)),
+            Event::EndpointsChanged { remote, .. } => {
+                info!(session = id, %remote, "client endpoint changed");
+                self.sad.set_remote(id, esp_endpoint(remote));
+            }
             Event::KeyLog(line) => self.keylog.write(&line),
             Event::Closed(reason) => {
                 info!(session = id, %reason, "connection closed");

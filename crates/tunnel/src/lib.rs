@@ -16,6 +16,6 @@ mod sockets;
 pub use buffer::Packet;
 pub use keylog::KeyLog;
 pub use sad::{
-    destination, source, takeover, OpenError, Outbound, Sad, SadError, Takeover, Traffic,
+    destination, source, takeover, Delivered, OpenError, Outbound, Sad, SadError, Takeover, Traffic,
 };
 pub use sockets::{esp_endpoint, IkeSockets, Incoming};

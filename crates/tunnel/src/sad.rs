@@ -75,12 +75,37 @@ pub enum Takeover {
     OnInbound,
 }
 
+/// An inbound SA and what the database keeps beside it.
+struct Inbound {
+    owner: u64,
+    sa: InboundSa,
+    /// The peer's selectors: inner source addresses it may use.
+    ts_remote: Vec<TrafficSelector>,
+    /// The outbound half still waits for its first inbound packet to take over.
+    waiting: bool,
+    /// Where the peer's packets are expected from (its UDP 4500 endpoint).
+    remote: SocketAddr,
+}
+
+/// An ESP packet delivered by [`Sad::open_from`].
+#[derive(Debug)]
+pub struct Delivered<'a> {
+    /// Which connection (IKE session) it belongs to.
+    pub owner: u64,
+    /// The decrypted inner IP packet.
+    pub inner: &'a [u8],
+    /// The packet came from another endpoint than the SA's peer and is new
+    /// (authenticated, the highest sequence number so far): the peer's NAT
+    /// mapping may have changed to this address (RFC 7296 2.23, RFC 3948).
+    /// Never set for replayed or late packets.
+    pub moved_to: Option<SocketAddr>,
+}
+
 /// All ESP SAs of a daemon or gateway.
 #[derive(Default)]
 pub struct Sad {
-    /// By SPI: owner, SA, the peer's selectors, and whether the outbound
-    /// half still waits for its first inbound packet to take over.
-    inbound: HashMap<u32, (u64, InboundSa, Vec<TrafficSelector>, bool)>,
+    /// By SPI.
+    inbound: HashMap<u32, Inbound>,
     /// Newest first: a rekeyed SA takes over before the old one is deleted.
     outbound: Vec<Outbound>,
     /// Counters of removed SAs, per owner.
@@ -167,7 +192,13 @@ impl Sad {
             && self.outbound.iter().any(|o| o.ts_remote == child.ts_remote);
         self.inbound.insert(
             child.spi_in,
-            (owner, inbound, child.ts_remote.clone(), waiting),
+            Inbound {
+                owner,
+                sa: inbound,
+                ts_remote: child.ts_remote.clone(),
+                waiting,
+                remote,
+            },
         );
         self.outbound.insert(
             0,
@@ -191,8 +222,8 @@ impl Sad {
 
     /// Removes the Child SA with this inbound SPI, keeping its counters.
     pub fn remove(&mut self, spi_in: u32) {
-        if let Some((owner, sa, _, _)) = self.inbound.remove(&spi_in) {
-            self.past.entry(owner).or_default().add_in(&sa.stats());
+        if let Some(i) = self.inbound.remove(&spi_in) {
+            self.past.entry(i.owner).or_default().add_in(&i.sa.stats());
         }
         if let Some(p) = self.outbound.iter().position(|o| o.spi_in == spi_in) {
             let o = self.outbound.remove(p);
@@ -202,7 +233,7 @@ impl Sad {
 
     /// Removes every SA of connection `owner` and forgets its counters.
     pub fn remove_owner(&mut self, owner: u64) {
-        self.inbound.retain(|_, (o, _, _, _)| *o != owner);
+        self.inbound.retain(|_, i| i.owner != owner);
         self.outbound.retain(|o| o.owner != owner);
         self.past.remove(&owner);
     }
@@ -211,30 +242,57 @@ impl Sad {
     /// that the inner source lies in the SA's selectors (RFC 4301 5.2), so a
     /// peer cannot send as another. Returns the owner and the inner packet.
     pub fn open<'a>(&mut self, packet: &'a mut [u8]) -> Result<(u64, &'a [u8]), OpenError> {
+        self.open_inner(packet, None).map(|d| (d.owner, d.inner))
+    }
+
+    /// [`Self::open`] for a packet that arrived from `from`; also says
+    /// whether it is new traffic from another endpoint than the SA's peer
+    /// ([`Delivered::moved_to`]). The database does not move the SA itself:
+    /// whether to follow is the IKE session's decision (only the side not
+    /// behind the NAT follows), which then calls [`Self::set_remote`].
+    pub fn open_from<'a>(
+        &mut self,
+        packet: &'a mut [u8],
+        from: SocketAddr,
+    ) -> Result<Delivered<'a>, OpenError> {
+        self.open_inner(packet, Some(from))
+    }
+
+    fn open_inner<'a>(
+        &mut self,
+        packet: &'a mut [u8],
+        from: Option<SocketAddr>,
+    ) -> Result<Delivered<'a>, OpenError> {
         let spi = u32::from_be_bytes(
             packet
                 .get(..4)
                 .and_then(|b| b.try_into().ok())
                 .ok_or(OpenError::Malformed)?,
         );
-        let (owner, sa, ts, waiting) = self
+        let entry = self
             .inbound
             .get_mut(&spi)
             .ok_or(OpenError::UnknownSpi(spi))?;
-        let opened = sa.open(packet).map_err(OpenError::Esp)?;
+        let opened = entry.sa.open(packet).map_err(OpenError::Esp)?;
         let inner = &packet[opened.inner];
-        let ok = source(inner).is_some_and(|src| ts.iter().any(|t| ts_contains(t, &host(src))));
+        let ok = source(inner)
+            .is_some_and(|src| entry.ts_remote.iter().any(|t| ts_contains(t, &host(src))));
         if !ok {
             return Err(OpenError::Spoofed);
         }
-        let owner = *owner;
-        if std::mem::take(waiting) {
+        let owner = entry.owner;
+        let moved_to = from.filter(|f| opened.newest && *f != entry.remote);
+        if std::mem::take(&mut entry.waiting) {
             // The peer sends on the new SA: it has it, so we may too.
             if let Some(o) = self.outbound.iter_mut().find(|o| o.spi_in == spi) {
                 o.active = true;
             }
         }
-        Ok((owner, inner))
+        Ok(Delivered {
+            owner,
+            inner,
+            moved_to,
+        })
     }
 
     /// The outbound SA whose peer selectors cover `dst`: the newest one
@@ -256,13 +314,16 @@ impl Sad {
         for o in self.outbound.iter_mut().filter(|o| o.owner == owner) {
             o.remote = remote;
         }
+        for i in self.inbound.values_mut().filter(|i| i.owner == owner) {
+            i.remote = remote;
+        }
     }
 
     /// Counters of connection `owner`, over all its SAs past and present.
     pub fn traffic(&self, owner: u64) -> Traffic {
         let mut t = self.past.get(&owner).copied().unwrap_or_default();
-        for (_, sa, _, _) in self.inbound.values().filter(|(o, _, _, _)| *o == owner) {
-            t.add_in(&sa.stats());
+        for i in self.inbound.values().filter(|i| i.owner == owner) {
+            t.add_in(&i.sa.stats());
         }
         for o in self.outbound.iter().filter(|o| o.owner == owner) {
             t.add_out(&o.sa.stats());
@@ -284,3 +345,7 @@ impl Sad {
 #[cfg(test)]
 #[path = "sad_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sad_nat_tests.rs"]
+mod nat_tests;

@@ -14,7 +14,7 @@ use crate::Packet;
 const PEER: &str = "192.0.2.1:4500";
 
 /// One Child SA as the two ends see it; `n` varies SPIs and keys.
-fn pair(n: u8) -> (ChildSaInfo, ChildSaInfo) {
+pub(super) fn pair(n: u8) -> (ChildSaInfo, ChildSaInfo) {
     let suite = ChildSuite {
         encr: EncrAlg::AesGcm16_256,
         integ: None,
@@ -60,7 +60,7 @@ fn ipv4() -> Vec<u8> {
 }
 
 /// Seals one packet through `sad`'s route: (outbound SPI, ESP bytes).
-fn send(sad: &mut Sad) -> (u32, Vec<u8>) {
+pub(super) fn send(sad: &mut Sad) -> (u32, Vec<u8>) {
     let inner = ipv4();
     let mut buf = Packet::new(1400);
     let range = buf.payload_range(inner.len());

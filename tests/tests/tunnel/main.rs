@@ -6,6 +6,7 @@ mod fido;
 mod gui;
 mod late_answer;
 mod mfa;
+mod nat_rebinding;
 mod reauth;
 mod redirect;
 mod resilience;

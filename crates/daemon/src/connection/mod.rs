@@ -7,6 +7,7 @@
 //! (prompting the person once), its Child SA takes over the traffic, and
 //! only then is the old IKE SA deleted (make-before-break).
 
+mod keepalive;
 mod path;
 mod prompt;
 pub mod reconnect;
@@ -190,6 +191,8 @@ struct Conn<'a> {
     moving: Option<(IpAddr, IpAddr)>,
     /// The gateway left by a redirect, its route kept until its IKE SA is deleted.
     leaving: Option<IpAddr>,
+    /// NAT keepalives while a NAT is in front of us.
+    keepalive: keepalive::Keepalive,
 }
 
 /// Runs one connection until it ends; the system is restored before it returns.
@@ -248,6 +251,7 @@ pub async fn run(
         restart_at: None,
         moving: None,
         leaving: None,
+        keepalive: keepalive::Keepalive::default(),
     };
     let mut retry_now = false;
     // Network changes: the path to the gateway may move (roaming).
@@ -361,7 +365,8 @@ pub async fn run(
             break Ok(reason);
         }
         let wake = c.ike.poll_timeout().map(tokio::time::Instant::from_std);
-        let wake = [wake, c.retry_at, path_check_at]
+        let keepalive_at = c.keepalive.due().map(tokio::time::Instant::from_std);
+        let wake = [wake, c.retry_at, path_check_at, keepalive_at]
             .into_iter()
             .flatten()
             .min();
@@ -414,7 +419,10 @@ pub async fn run(
                 Err(e) => break Err(e.into()),
             },
             r = tun_recv => match r {
-                Ok(len) => send_esp(&mut c.sad, &sockets, &mut out, len).await,
+                Ok(len) => {
+                    send_esp(&mut c.sad, &sockets, &mut out, len).await;
+                    c.keepalive.sent(Instant::now());
+                }
                 Err(e) => break Err(e.into()),
             },
             ev = async {
@@ -460,6 +468,13 @@ pub async fn run(
                     retry_now = true;
                 }
                 c.ike.handle_timeout(Instant::now());
+                if c.keepalive.poll(Instant::now()) && c.snap.phase == Phase::Connected {
+                    let to = esp_endpoint(c.ike.current().endpoints().1);
+                    debug!(%to, "NAT keepalive");
+                    if let Err(e) = sockets.send_keepalive(to).await {
+                        debug!(%to, error = %e, "sending a NAT keepalive failed");
+                    }
+                }
             }
         }
         // The loop turns at least once a second; a longer gap, or a wall
@@ -660,6 +675,7 @@ impl Conn<'_> {
     fn note_ike(&mut self, i: &IkeSaInfo) {
         self.snap.ike_suite = Some(i.suite.name());
         self.snap.nat = i.nat_local || i.nat_remote;
+        self.keepalive.set_behind_nat(i.nat_local, Instant::now());
         self.snap.mobike = i.mobike;
     }
 }

@@ -115,3 +115,30 @@ fn a_jump_forward_leaves_the_gap_open() {
     let mut p = packets[3000 - 1024 - 1].clone();
     assert!(matches!(inb.open(&mut p), Err(EspError::TooOld(_))));
 }
+
+#[test]
+fn only_a_new_highest_sequence_number_is_newest() {
+    for (encr, integ) in SUITES {
+        let (mut out, mut inb) = sa_pair(encr, integ, false);
+        let packets: Vec<Vec<u8>> = (0..4)
+            .map(|i| {
+                seal(
+                    &mut out,
+                    &inner_packet(40 + i, NextHeader::Ipv4),
+                    NextHeader::Ipv4,
+                )
+            })
+            .collect();
+        // 1, 3, then the late 2, then 4: the late one is accepted but not
+        // newest (it must not move an SA to a new NAT mapping).
+        let newest: Vec<(u64, bool)> = [0usize, 2, 1, 3]
+            .iter()
+            .map(|&i| {
+                let mut p = packets[i].clone();
+                let o = inb.open(&mut p).unwrap();
+                (o.seq, o.newest)
+            })
+            .collect();
+        assert_eq!(newest, [(1, true), (3, true), (2, false), (4, true)]);
+    }
+}

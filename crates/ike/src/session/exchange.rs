@@ -312,6 +312,8 @@ impl Session {
                 }
             };
             self.last_heard = now;
+            // The response to our outstanding request: new by definition.
+            self.rebind_on_ike(local, remote);
             let Some(o) = self.outstanding.take() else {
                 return;
             };
@@ -367,16 +369,10 @@ impl Session {
             // IKE_AUTH may arrive on port 4500 after the NAT-T switch.
             self.local = local;
             self.remote = remote;
-        } else if (self.nat_remote || self.nat_local)
-            && remote != self.remote
-            && self.role == Role::Responder
-        {
-            // RFC 7296 2.23: follow the peer's NAT mapping on authenticated requests.
-            info!(old = %self.remote, new = %remote, "peer address changed (NAT)");
-            self.local = local;
-            self.remote = remote;
-            self.events
-                .push_back(Event::EndpointsChanged { local, remote });
+        } else {
+            // RFC 7296 2.23: a new authenticated request (retransmissions
+            // were answered from the cache above).
+            self.rebind_on_ike(local, remote);
         }
         let reply = match super::init::unsupported_critical(&payloads) {
             // RFC 7296 2.5: refuse the whole message.

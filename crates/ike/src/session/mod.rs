@@ -21,6 +21,7 @@ mod init;
 mod lifetimes;
 mod natd;
 mod reauth;
+mod rebind;
 mod redirect;
 mod rekey;
 mod sa;

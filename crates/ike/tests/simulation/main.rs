@@ -2,6 +2,7 @@
 //! a lossy, duplicating, reordering link with a fake clock.
 
 mod eap;
+mod nat_rebinding;
 mod reauth;
 mod redirect;
 
