@@ -32,10 +32,23 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.ibex-{}-{n}.tmp", std::process::id()))
 }
 
-/// Replace `path` with `bytes` atomically, giving it `owner` (Unix) when set.
+/// Replace `path` with `bytes` atomically, giving it `owner` (Unix) when set;
+/// durable (fsynced) before it returns.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], owner: Option<FileOwner>) -> Result<()> {
+    write_atomic_sync(path, bytes, owner, true)
+}
+
+/// [`write_atomic`]; without `durable` nothing is fsynced: the file is
+/// whole for any process that reads it after, but a power loss may lose it
+/// (for records of changes that do not outlive a reboot either).
+pub(crate) fn write_atomic_sync(
+    path: &Path,
+    bytes: &[u8],
+    owner: Option<FileOwner>,
+    durable: bool,
+) -> Result<()> {
     let tmp = temp_path(path);
-    let result = write_then_rename(&tmp, path, bytes, owner);
+    let result = write_then_rename(&tmp, path, bytes, owner, durable);
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -47,13 +60,16 @@ fn write_then_rename(
     path: &Path,
     bytes: &[u8],
     owner: Option<FileOwner>,
+    durable: bool,
 ) -> Result<()> {
     let mut file = create_new(tmp)?;
     file.write_all(bytes)
         .map_err(|e| PlatformError::file("write", tmp, e))?;
     apply_owner(&file, tmp, owner)?;
-    file.sync_all()
-        .map_err(|e| PlatformError::file("fsync", tmp, e))?;
+    if durable {
+        file.sync_all()
+            .map_err(|e| PlatformError::file("fsync", tmp, e))?;
+    }
     drop(file);
     match fs::rename(tmp, path) {
         Ok(()) => {}
@@ -74,7 +90,9 @@ fn write_then_rename(
         }
         Err(e) => return Err(PlatformError::file("rename temporary file over", path, e)),
     }
-    sync_dir(path);
+    if durable {
+        sync_dir(path);
+    }
     Ok(())
 }
 

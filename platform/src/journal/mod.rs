@@ -150,7 +150,15 @@ impl Journal {
             PlatformError::file("serialize journal", &self.path, io::Error::other(e))
         })?;
         bytes.push(b'\n');
-        fsutil::write_atomic(
+        // Only a replaced resolv.conf outlives a reboot; TUN devices, routes
+        // and resolved's per-link DNS do not. Without one, a journal that a
+        // power loss might lose records nothing left to undo after it, and
+        // skipping the fsync keeps re-pinning a route fast (roaming).
+        let durable = self
+            .entries
+            .iter()
+            .any(|e| matches!(e, JournalEntry::ResolvConf(_)));
+        fsutil::write_atomic_sync(
             &self.path,
             &bytes,
             Some(fsutil::FileOwner {
@@ -158,6 +166,7 @@ impl Journal {
                 uid: None,
                 gid: None,
             }),
+            durable,
         )
     }
 
