@@ -453,7 +453,7 @@ run_impl() { # run_impl KEY REPFN
 
 if wanted ibex; then
 	if build_ibex; then
-		NOTE[ibex]="$PROFILE build, MOBIKE; ibexd follows netlink events (5 ms settle)"
+		NOTE[ibex]="$PROFILE build, MOBIKE; ibexd follows netlink events (1 ms settle)"
 		run_impl ibex ibex_rep
 	else
 		NOTE[ibex]="not built"

@@ -139,7 +139,7 @@ const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 /// How long network changes may settle before the path is looked at (a
 /// change still under way only brings another look).
-const PATH_SETTLE: Duration = Duration::from_millis(5);
+const PATH_SETTLE: Duration = Duration::from_millis(1);
 
 /// A pause of the connection loop this long means a freeze or a sleep.
 const RESUME_GAP: Duration = Duration::from_secs(5);
