@@ -129,32 +129,7 @@ impl Lab {
             "forward_filter",
             "{ type filter hook forward priority 0; policy accept; }",
         ])?;
-        lab.gw.run_ok(&[
-            "nft",
-            "add",
-            "rule",
-            "inet",
-            "ibexlab",
-            "forward_filter",
-            "iifname",
-            u,
-            "oifname",
-            l,
-            "drop",
-        ])?;
-        lab.gw.run_ok(&[
-            "nft",
-            "add",
-            "rule",
-            "inet",
-            "ibexlab",
-            "forward_filter",
-            "iifname",
-            l,
-            "oifname",
-            u,
-            "drop",
-        ])?;
+        lab.gw_drops_cleartext(u, l)?;
         match &lab.nat {
             Some(natns) => {
                 let (n_in, n_out) = (ifn("i"), ifn("o"));
@@ -262,24 +237,7 @@ impl Lab {
             "metric",
             "200",
         ])?;
-        for (i, o) in [
-            (g2.as_str(), self.gw_lan_if.as_str()),
-            (self.gw_lan_if.as_str(), g2.as_str()),
-        ] {
-            self.gw.run_ok(&[
-                "nft",
-                "add",
-                "rule",
-                "inet",
-                "ibexlab",
-                "forward_filter",
-                "iifname",
-                i,
-                "oifname",
-                o,
-                "drop",
-            ])?;
-        }
+        self.gw_drops_cleartext(&g2, &self.gw_lan_if)?;
         Ok(c2)
     }
 
@@ -315,24 +273,7 @@ impl Lab {
             "via",
             "2001:db8:2::1",
         ])?;
-        for (i, o) in [
-            (g6.as_str(), self.gw_lan_if.as_str()),
-            (self.gw_lan_if.as_str(), g6.as_str()),
-        ] {
-            self.gw.run_ok(&[
-                "nft",
-                "add",
-                "rule",
-                "inet",
-                "ibexlab",
-                "forward_filter",
-                "iifname",
-                i,
-                "oifname",
-                o,
-                "drop",
-            ])?;
-        }
+        self.gw_drops_cleartext(&g6, &self.gw_lan_if)?;
         if !wait_until(Duration::from_secs(5), Duration::from_millis(50), || {
             self.client
                 .run_ok(&["ping", "-6", "-c1", "-W1", "2001:db8:2::1"])
@@ -399,24 +340,7 @@ impl Lab {
             "metric",
             "200",
         ])?;
-        for (i, o) in [
-            (g2.as_str(), self.gw_lan_if.as_str()),
-            (self.gw_lan_if.as_str(), g2.as_str()),
-        ] {
-            self.gw.run_ok(&[
-                "nft",
-                "add",
-                "rule",
-                "inet",
-                "ibexlab",
-                "forward_filter",
-                "iifname",
-                i,
-                "oifname",
-                o,
-                "drop",
-            ])?;
-        }
+        self.gw_drops_cleartext(&g2, &self.gw_lan_if)?;
         self.routers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -516,6 +440,27 @@ impl Lab {
             ));
         }
         natns.run_ok(&["conntrack", "-F"])?;
+        Ok(())
+    }
+
+    /// The gateway forwards no cleartext between its interfaces `a` and `b`
+    /// (either way): only decrypted traffic, from its TUN, reaches the LAN.
+    fn gw_drops_cleartext(&self, a: &str, b: &str) -> Result<(), String> {
+        for (i, o) in [(a, b), (b, a)] {
+            self.gw.run_ok(&[
+                "nft",
+                "add",
+                "rule",
+                "inet",
+                "ibexlab",
+                "forward_filter",
+                "iifname",
+                i,
+                "oifname",
+                o,
+                "drop",
+            ])?;
+        }
         Ok(())
     }
 

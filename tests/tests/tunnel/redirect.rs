@@ -67,6 +67,24 @@ fn connect(lab: &Lab, daemon: &Daemon, dir: &Path) -> std::process::Output {
     )
 }
 
+/// [`connect`] that must succeed, and traffic reaches the LAN host.
+fn connected(lab: &Lab, daemon: &Daemon, dir: &Path) {
+    let out = connect(lab, daemon, dir);
+    assert!(
+        out.status.success(),
+        "connect: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log()
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(200), || lab
+            .client
+            .ping(LAN_HOST, 1)),
+        "no traffic through the tunnel:\n{}",
+        daemon.log()
+    );
+}
+
 fn disconnect_and_check(lab: &Lab, daemon: &Daemon, before: &str) {
     assert!(ibex(lab, daemon, &["disconnect"], "").status.success());
     assert!(
@@ -93,19 +111,7 @@ fn a_client_redirected_at_sign_in_lands_on_the_second_gateway() {
     );
     let daemon = Daemon::start(&lab, dir.path(), "redir-init");
     let before = system_state(&lab);
-    let out = connect(&lab, &daemon, dir.path());
-    assert!(
-        out.status.success(),
-        "connect: {}\n{}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        daemon.log(),
-        first.log()
-    );
-    assert!(wait_until(
-        Duration::from_secs(10),
-        Duration::from_millis(200),
-        || lab.client.ping(LAN_HOST, 1)
-    ));
+    connected(&lab, &daemon, dir.path());
     let s = status(&lab, &daemon);
     assert_eq!(s["state"], "connected", "{s}");
     assert!(s["gateway"].as_str().unwrap_or("").starts_with(GW2), "{s}");
@@ -137,18 +143,7 @@ fn a_drained_gateway_moves_the_tunnel_without_a_prompt() {
     );
     let daemon = Daemon::start(&lab, dir.path(), "redir-drain");
     let before = system_state(&lab);
-    let out = connect(&lab, &daemon, dir.path());
-    assert!(
-        out.status.success(),
-        "connect: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        daemon.log()
-    );
-    assert!(wait_until(
-        Duration::from_secs(10),
-        Duration::from_millis(200),
-        || lab.client.ping(LAN_HOST, 1)
-    ));
+    connected(&lab, &daemon, dir.path());
     assert!(status(&lab, &daemon)["gateway"]
         .as_str()
         .unwrap_or("")
@@ -341,18 +336,7 @@ fn ibex_client_follows_a_strongswan_gateways_redirect() {
     let conf = CharonConf::new("192.0.2.1", "%any", GW_ID, CLIENT_ID, Auth::Psk(PSK.into()));
     let charon = Charon::start(&lab.gw, Role::Responder, &conf);
     let daemon = Daemon::start(&lab, dir.path(), "redir-swgw");
-    let out = connect(&lab, &daemon, dir.path());
-    assert!(
-        out.status.success(),
-        "connect: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        daemon.log()
-    );
-    assert!(wait_until(
-        Duration::from_secs(10),
-        Duration::from_millis(200),
-        || lab.client.ping(LAN_HOST, 1)
-    ));
+    connected(&lab, &daemon, dir.path());
     charon
         .swanctl(&[
             "--redirect",

@@ -73,6 +73,23 @@ fn ping_across(lab: &Lab, secs: u32, during: impl FnOnce()) -> (u64, u64) {
     ping_counts(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// `ibex connect PROFILE` with the lab's key on stdin; panics with the
+/// daemon's log when it fails.
+fn connect(lab: &Lab, daemon: &Daemon, profile: &std::path::Path) {
+    let out = ibex(
+        lab,
+        daemon,
+        &["connect", profile.to_str().unwrap()],
+        &format!("{PSK}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "connect: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        daemon.log()
+    );
+}
+
 fn gateway_route(lab: &Lab) -> String {
     lab.client
         .run_ok(&["ip", "route", "show", "192.0.2.1/32"])
@@ -92,18 +109,7 @@ fn roam(loss: Loss) {
     let mut events = EventLog::start(&lab, &daemon);
     let before = system_state(&lab);
     let profile = write_profile(dir.path(), &ProfileAuth::Psk);
-    let out = ibex(
-        &lab,
-        &daemon,
-        &["connect", profile.to_str().unwrap()],
-        &format!("{PSK}\n"),
-    );
-    assert!(
-        out.status.success(),
-        "connect: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        daemon.log()
-    );
+    connect(&lab, &daemon, &profile);
     assert!(wait_until(
         Duration::from_secs(10),
         Duration::from_millis(200),
@@ -229,18 +235,7 @@ fn losing_ipv4_moves_the_tunnel_to_the_gateways_ipv6_address_and_back() {
     let daemon = Daemon::start(&lab, dir.path(), "roam6");
     let before = system_state(&lab);
     let profile = write_profile(dir.path(), &ProfileAuth::Psk);
-    let out = ibex(
-        &lab,
-        &daemon,
-        &["connect", profile.to_str().unwrap()],
-        &format!("{PSK}\n"),
-    );
-    assert!(
-        out.status.success(),
-        "connect: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        daemon.log()
-    );
+    connect(&lab, &daemon, &profile);
     let gateway = || {
         let s = ibex(&lab, &daemon, &["status", "--json"], "");
         serde_json::from_slice::<serde_json::Value>(&s.stdout).unwrap_or_default()["gateway"]
@@ -326,17 +321,7 @@ fn without_mobike_the_tunnel_is_signed_in_again_on_the_new_path_without_a_prompt
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     p["mobike"] = serde_json::json!(false);
     std::fs::write(&path, p.to_string()).unwrap();
-    let out = ibex(
-        &lab,
-        &daemon,
-        &["connect", path.to_str().unwrap()],
-        &format!("{PSK}\n"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    connect(&lab, &daemon, &path);
     let (sent, received) = ping_across(&lab, 8, || Loss::LinkDown.cut(&lab));
     eprintln!(
         "roaming without MOBIKE: {} of {sent} pings lost",
