@@ -22,7 +22,13 @@ impl Conn<'_> {
         let mut candidates = vec![self.home];
         candidates.extend(self.ike.current().peer_addresses().iter().copied());
         candidates.push(self.gateway);
-        candidates.dedup();
+        let mut seen = Vec::new();
+        candidates.retain(|c| {
+            !seen.contains(c) && {
+                seen.push(*c);
+                true
+            }
+        });
         let (target, path) = reachable(candidates, tun).await?;
         let via = (path.ifindex, path.gateway);
         if self.pinned != Some(via) || target != self.gateway {
@@ -39,7 +45,8 @@ impl Conn<'_> {
             let old = std::mem::replace(&mut self.gateway, target);
             self.unpin_unless_current(old).await;
         }
-        (new != sockets.local_ip() || target != sockets_peer(self)).then_some((new, target))
+        let peer = self.ike.endpoints().1.ip();
+        (new != sockets.local_ip() || target != peer).then_some((new, target))
     }
 }
 
@@ -58,9 +65,4 @@ async fn reachable(candidates: Vec<IpAddr>, tun: Option<String>) -> Option<(IpAd
         info!(error = %e, "no path to the gateway for now");
     }
     None
-}
-
-/// The gateway address the IKE SA uses now.
-fn sockets_peer(c: &Conn<'_>) -> IpAddr {
-    c.ike.endpoints().1.ip()
 }
