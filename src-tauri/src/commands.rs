@@ -28,7 +28,7 @@ pub async fn import_profile(
 ) -> Result<ProfileSummary, AppError> {
     let p = profiles::import(&state.store()?, &path)?;
     tracing::info!(profile = %p.name, "imported");
-    changed(&app, &state);
+    profiles_changed(&app, &state);
     Ok(p)
 }
 
@@ -41,11 +41,12 @@ pub async fn remove_profile(
 ) -> Result<(), AppError> {
     let p = profiles::remove(&state.store()?, &uuid)?;
     tracing::info!(profile = %p.name, "removed");
-    changed(&app, &state);
+    profiles_changed(&app, &state);
     Ok(())
 }
 
-fn changed(app: &AppHandle, state: &AppState) {
+/// Tells the window and the tray that the stored profiles changed.
+pub(crate) fn profiles_changed(app: &AppHandle, state: &AppState) {
     let _ = state.profiles();
     let _ = app.emit(PROFILES_CHANGED, ());
     crate::tray::refresh(app);

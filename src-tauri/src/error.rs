@@ -29,6 +29,19 @@ pub enum AppError {
     /// The profile's certificate or key could not be read.
     #[error("{0}")]
     Credential(#[from] CredentialError),
+    /// An edited profile document is not a valid profile (the text names
+    /// the line and column), or an edit is not allowed.
+    #[error("{0}")]
+    Profile(String),
+    /// A file the app reads or writes for the person (an export, the
+    /// settings) failed.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// ibexd answered with something that does not fit the request.
     #[error("unexpected answer from ibexd to {0}")]
     Unexpected(&'static str),

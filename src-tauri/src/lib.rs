@@ -16,7 +16,11 @@ pub mod error;
 pub mod events;
 pub mod link;
 pub mod notify;
+pub mod profile_commands;
+pub mod profile_edit;
 pub mod profiles;
+pub mod settings;
+pub mod settings_commands;
 pub mod snapshot;
 pub mod state;
 pub mod tray;
@@ -48,6 +52,12 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Ibex")
+                .arg(settings_commands::HIDDEN_ARG)
+                .build(),
+        )
         .manage(AppState {
             daemon: daemon.clone(),
             tray: Mutex::new(tray::Shown::default()),
@@ -63,11 +73,24 @@ pub fn run() {
             commands::open_prompts,
             commands::answer,
             commands::cancel_prompt,
+            profile_commands::preview_import,
+            profile_commands::profile_document,
+            profile_commands::save_profile,
+            profile_commands::duplicate_profile,
+            profile_commands::export_profile,
+            settings_commands::get_settings,
+            settings_commands::set_settings,
         ])
         .setup(move |app| {
             if let Err(e) = tray::create(app.handle()) {
                 // No tray on this desktop: the window still works.
                 tracing::warn!("no tray icon: {e}");
+            }
+            if std::env::args().any(|a| a == settings_commands::HIDDEN_ARG) {
+                // Started at login: into the tray only.
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
             }
             let sink = Arc::new(events::WindowSink::new(app.handle().clone()));
             tauri::async_runtime::spawn(link::run(daemon, sink));

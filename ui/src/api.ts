@@ -2,13 +2,29 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { open } from "@tauri-apps/plugin-dialog";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open, save } from "@tauri-apps/plugin-dialog";
 
-import type { Prompt, PromptClosed, ProfileSummary, Snapshot } from "./types";
+import type {
+  ImportPreview,
+  Prompt,
+  PromptClosed,
+  ProfileSummary,
+  Settings,
+  Snapshot,
+} from "./types";
 
 export const listProfiles = () => invoke<ProfileSummary[]>("list_profiles");
 export const importProfile = (path: string) =>
   invoke<ProfileSummary>("import_profile", { path });
+export const previewImport = (path: string) => invoke<ImportPreview>("preview_import", { path });
+export const profileDocument = (uuid: string) => invoke<string>("profile_document", { uuid });
+export const saveProfile = (uuid: string, document: string) =>
+  invoke<ProfileSummary>("save_profile", { uuid, document });
+export const duplicateProfile = (uuid: string) =>
+  invoke<ProfileSummary>("duplicate_profile", { uuid });
+export const exportProfile = (uuid: string, path: string) =>
+  invoke<void>("export_profile", { uuid, path });
 export const removeProfile = (uuid: string) => invoke<void>("remove_profile", { uuid });
 export const connect = (uuid: string) => invoke<void>("connect", { uuid });
 export const disconnect = () => invoke<void>("disconnect");
@@ -32,6 +48,35 @@ export async function pickProfileFile(): Promise<string | null> {
     filters: [{ name: "VPN profile", extensions: PROFILE_EXTENSIONS }],
   });
   return typeof picked === "string" ? picked : null;
+}
+
+/** Asks where to export a profile; `null` when the person cancels. */
+export async function pickExportFile(name: string): Promise<string | null> {
+  const picked = await save({
+    title: "Export the VPN profile",
+    defaultPath: `${name.replace(/[/\\:*?"<>|]/g, "_")}.json`,
+    filters: [{ name: "Ibex profile", extensions: ["json"] }],
+  });
+  return typeof picked === "string" ? picked : null;
+}
+
+/** The settings and, when the file was unusable, why. */
+export type SettingsView = Settings & { problem: string | null };
+export const getSettings = () => invoke<SettingsView>("get_settings");
+export const setSettings = (settings: Settings) =>
+  invoke<SettingsView>("set_settings", { settings });
+
+/** Files dropped on the window (`over`: something is being dragged over
+ * it; `null`: the drag left). */
+export async function onFileDrop(
+  f: (e: { type: "over" } | { type: "drop"; paths: string[] } | null) => void,
+): Promise<UnlistenFn> {
+  return getCurrentWebview().onDragDropEvent((e) => {
+    const p = e.payload;
+    if (p.type === "drop") f({ type: "drop", paths: p.paths });
+    else if (p.type === "leave") f(null);
+    else f({ type: "over" });
+  });
 }
 
 export const onStatus = (f: (s: Snapshot) => void): Promise<UnlistenFn> =>

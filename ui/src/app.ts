@@ -2,11 +2,15 @@
 
 import * as api from "./api";
 import { renderConnection } from "./connection";
+import { ProfileEditor } from "./editor";
 import { busy } from "./format";
+import { ThroughputGraph } from "./graph";
+import { ImportPreviewDialog } from "./import-preview";
 import { byId, LAYOUT } from "./layout";
 import { profilePath } from "./paths";
 import { ProfileList } from "./profiles";
 import { PromptDialog, type PromptOptions } from "./prompt";
+import { SettingsDialog } from "./settings";
 import type { ProfileSummary, Snapshot } from "./types";
 
 export class App {
@@ -14,6 +18,10 @@ export class App {
   private profiles: ProfileSummary[] = [];
   private list: ProfileList;
   readonly prompt: PromptDialog;
+  private preview: ImportPreviewDialog;
+  private editor: ProfileEditor;
+  readonly settings: SettingsDialog;
+  private graph: ThroughputGraph;
 
   constructor(
     private root: HTMLElement,
@@ -22,6 +30,10 @@ export class App {
     root.innerHTML = LAYOUT;
     this.list = new ProfileList(root, () => this.buttons());
     this.prompt = new PromptDialog(root, { ...opts, onError: (m) => this.error(m) });
+    this.preview = new ImportPreviewDialog(root);
+    this.editor = new ProfileEditor(root, (p) => void this.selectAndReload(p.uuid));
+    this.settings = new SettingsDialog(root, () => {});
+    this.graph = new ThroughputGraph(root, opts.now);
     byId(root, "connect").addEventListener("click", () => void this.connect());
     byId(root, "disconnect").addEventListener("click", () =>
       this.run(() => api.disconnect()),
@@ -32,6 +44,10 @@ export class App {
       void this.importPath();
     });
     byId(root, "remove").addEventListener("click", () => void this.remove());
+    byId(root, "edit").addEventListener("click", () => void this.edit());
+    byId(root, "duplicate").addEventListener("click", () => void this.duplicate());
+    byId(root, "export").addEventListener("click", () => void this.exportProfile());
+    byId(root, "open-settings").addEventListener("click", () => this.settings.open());
     byId(root, "error-dismiss").addEventListener("click", () => this.error(null));
   }
 
@@ -43,7 +59,12 @@ export class App {
       api.onPromptClosed((c) => this.prompt.close(c.prompt_id)),
       api.onAppError((m) => this.error(m)),
       api.onProfilesChanged(() => void this.reloadProfiles()),
+      api.onFileDrop((d) => this.dropped(d)).catch((e: unknown) => {
+        // Not fatal: the picker and the path field still import.
+        console.warn("no drag and drop:", e);
+      }),
     ]);
+    await this.run(() => this.settings.load());
     await this.run(async () => {
       const [s, profiles, prompts] = await Promise.all([
         api.status(),
@@ -63,6 +84,7 @@ export class App {
     if (!s.daemon_running && before?.daemon_running) this.prompt.clear();
     if (s.state === "error" && s.reason && s.reason !== before?.reason) this.error(s.reason);
     renderConnection(this.root, s);
+    this.graph.update(s);
     this.list.render(this.profiles, s);
     this.buttons();
   }
@@ -76,6 +98,9 @@ export class App {
       !s?.daemon_running || !inUse || s.state === "disconnecting";
     byId<HTMLButtonElement>(this.root, "remove").disabled =
       !this.list.selected || (inUse && s?.profile?.uuid === this.list.selected);
+    for (const id of ["edit", "duplicate", "export"]) {
+      byId<HTMLButtonElement>(this.root, id).disabled = !this.list.selected;
+    }
   }
 
   private async connect(): Promise<void> {
@@ -106,11 +131,54 @@ export class App {
     });
   }
 
+  /** Shows what the file holds; imports it if the person says so. */
   private async importFrom(path: string): Promise<void> {
+    const preview = await api.previewImport(path);
+    if (!(await this.preview.ask(preview))) return;
     const p = await api.importProfile(path);
-    this.list.selected = p.uuid;
-    await this.reloadProfiles();
+    await this.selectAndReload(p.uuid);
     this.error(null);
+  }
+
+  /** A file dragged over or dropped on the window. */
+  private dropped(d: { type: "over" } | { type: "drop"; paths: string[] } | null): void {
+    byId(this.root, "drop-zone").hidden = d?.type !== "over";
+    if (d?.type !== "drop") return;
+    const [path, ...more] = d.paths;
+    if (!path) return;
+    if (more.length) {
+      this.error("Drop one profile file at a time.");
+      return;
+    }
+    void this.run(() => this.importFrom(path));
+  }
+
+  private async edit(): Promise<void> {
+    const uuid = this.list.selected;
+    if (uuid) await this.run(() => this.editor.open(uuid));
+  }
+
+  private async duplicate(): Promise<void> {
+    const uuid = this.list.selected;
+    if (!uuid) return;
+    await this.run(async () => {
+      const copy = await api.duplicateProfile(uuid);
+      await this.selectAndReload(copy.uuid);
+    });
+  }
+
+  private async exportProfile(): Promise<void> {
+    const p = this.list.current();
+    if (!p) return;
+    await this.run(async () => {
+      const path = await api.pickExportFile(p.name);
+      if (path) await api.exportProfile(p.uuid, path);
+    });
+  }
+
+  private async selectAndReload(uuid: string): Promise<void> {
+    this.list.selected = uuid;
+    await this.reloadProfiles();
   }
 
   private async remove(): Promise<void> {

@@ -1,8 +1,18 @@
 // The window's markup. Element ids are stable: the WebDriver tests and
 // docs/app.md name them. Text from outside (profile names, the gateway's
 // prompt text, errors) is only ever set with textContent, never as HTML.
+// Dialogs keep their markup beside their code and are added here.
+
+import { EDITOR_LAYOUT } from "./editor";
+import { GRAPH_LAYOUT } from "./graph";
+import { IMPORT_PREVIEW_LAYOUT } from "./import-preview";
+import { SETTINGS_LAYOUT } from "./settings";
 
 export const LAYOUT = `
+<header class="toolbar">
+  <span class="app-name">Ibex</span>
+  <button type="button" id="open-settings">Settings…</button>
+</header>
 <div id="error" role="alert" hidden>
   <span id="error-text"></span>
   <button type="button" id="error-dismiss" aria-label="Dismiss the error">×</button>
@@ -12,11 +22,15 @@ export const LAYOUT = `
   <section class="pane" aria-labelledby="profiles-title">
     <h2 id="profiles-title">Profiles</h2>
     <ul id="profiles" role="listbox" aria-labelledby="profiles-title"></ul>
-    <p id="no-profiles" hidden>No profiles yet: import an Ibex profile (.json) from your administrator.</p>
+    <p id="no-profiles" hidden>No profiles yet: import the profile file your administrator gave you (Ibex .json, strongSwan .sswan or Apple .mobileconfig).</p>
     <div class="buttons">
       <button type="button" id="import">Import…</button>
+      <button type="button" id="edit" disabled>Edit…</button>
+      <button type="button" id="duplicate" disabled>Duplicate</button>
+      <button type="button" id="export" disabled>Export…</button>
       <button type="button" id="remove" disabled>Remove</button>
     </div>
+    <p class="note">Or drop a profile file on this window.</p>
     <form id="import-path-form" class="import-path" novalidate>
       <label for="import-path">Or paste a profile file's path</label>
       <input id="import-path" type="text" autocomplete="off" spellcheck="false" placeholder="/home/you/Downloads/vpn.json" />
@@ -26,7 +40,7 @@ export const LAYOUT = `
   <section class="pane" aria-labelledby="connection-title">
     <h2 id="connection-title">Connection</h2>
     <p class="state-line">
-      <span id="state" data-state="disconnected">Disconnected</span>
+      <span id="state" data-state="disconnected" role="status" aria-live="polite">Disconnected</span>
       <span id="state-profile"></span>
     </p>
     <p id="state-reason" hidden></p>
@@ -42,12 +56,17 @@ export const LAYOUT = `
       <dt>Received</dt><dd id="bytes-in">–</dd>
       <dt>Sent</dt><dd id="bytes-out">–</dd>
     </dl>
+    ${GRAPH_LAYOUT}
     <div class="buttons">
       <button type="button" id="connect" disabled>Connect</button>
       <button type="button" id="disconnect" disabled>Disconnect</button>
     </div>
   </section>
 </main>
+<div id="drop-zone" aria-hidden="true" hidden><p>Drop the profile file to import it</p></div>
+${IMPORT_PREVIEW_LAYOUT}
+${EDITOR_LAYOUT}
+${SETTINGS_LAYOUT}
 <div id="prompt" role="dialog" aria-modal="true" aria-labelledby="prompt-title" hidden>
   <form id="prompt-form" novalidate>
     <h2 id="prompt-title"></h2>
@@ -68,9 +87,4 @@ export const LAYOUT = `
 </div>
 `;
 
-/** An element the layout must have. */
-export function byId<T extends HTMLElement = HTMLElement>(root: ParentNode, id: string): T {
-  const el = root.querySelector<T>(`#${id}`);
-  if (!el) throw new Error(`missing element #${id}`);
-  return el;
-}
+export { byId } from "./dom";

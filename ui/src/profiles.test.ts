@@ -53,6 +53,13 @@ describe("profile list", () => {
     });
     h.el<HTMLButtonElement>("import").click();
     await settle();
+    // What the file holds is shown first; nothing is stored yet.
+    expect(h.el("import-preview").hidden).toBe(false);
+    expect(h.argsOf("preview_import")).toEqual([{ path: "/home/alice/Downloads/home.json" }]);
+    expect(h.argsOf("import_profile")).toEqual([]);
+    h.el<HTMLButtonElement>("import-confirm").click();
+    await settle();
+    expect(h.el("import-preview").hidden).toBe(true);
     // The picker offers every format the app imports.
     const picker = h.argsOf("plugin:dialog|open")[0] as {
       options: { filters: { extensions: string[] }[] };
@@ -66,13 +73,15 @@ describe("profile list", () => {
     const h = await startApp({
       answers: {
         "plugin:dialog|open": () => "/tmp/bad.json",
-        import_profile: () => {
+        preview_import: () => {
           throw "/tmp/bad.json: line 1, column 14: missing field `uuid`";
         },
       },
     });
     h.el<HTMLButtonElement>("import").click();
     await settle();
+    expect(h.el("import-preview").hidden).toBe(true);
+    expect(h.argsOf("import_profile")).toEqual([]);
     expect(h.el("error").hidden).toBe(false);
     expect(h.el("error-text").textContent).toContain("missing field `uuid`");
   });
@@ -99,6 +108,8 @@ describe("profile list", () => {
     field.value = " file:///home/alice/My%20Downloads/home.json ";
     h.el<HTMLButtonElement>("import-path-submit").click();
     await settle();
+    h.el<HTMLButtonElement>("import-confirm").click();
+    await settle();
     expect(h.argsOf("import_profile")).toEqual([
       { path: "/home/alice/My Downloads/home.json" },
     ]);
@@ -111,7 +122,7 @@ describe("profile list", () => {
   it("keeps a path that failed to import and says why", async () => {
     const h = await startApp({
       answers: {
-        import_profile: () => {
+        preview_import: () => {
           throw "/tmp/nope.json: No such file or directory (os error 2)";
         },
       },
@@ -120,7 +131,8 @@ describe("profile list", () => {
     field.value = "/tmp/nope.json";
     h.el<HTMLButtonElement>("import-path-submit").click();
     await settle();
-    expect(h.argsOf("import_profile")).toEqual([{ path: "/tmp/nope.json" }]);
+    expect(h.argsOf("preview_import")).toEqual([{ path: "/tmp/nope.json" }]);
+    expect(h.argsOf("import_profile")).toEqual([]);
     expect(field.value).toBe("/tmp/nope.json");
     expect(h.el("error").hidden).toBe(false);
     expect(h.el("error-text").textContent).toContain("No such file");

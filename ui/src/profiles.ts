@@ -43,8 +43,10 @@ export class ProfileList {
         li.id = `profile-${p.uuid}`;
         li.dataset.uuid = p.uuid;
         li.setAttribute("role", "option");
-        li.tabIndex = 0;
+        // One stop in the tab order: the selected profile (arrows move).
+        li.tabIndex = p.uuid === this.selected ? 0 : -1;
         li.setAttribute("aria-selected", String(p.uuid === this.selected));
+        li.setAttribute("aria-label", `${p.name}, ${p.gateway}`);
         const name = document.createElement("span");
         name.className = "profile-name";
         name.textContent = p.name;
@@ -67,6 +69,7 @@ export class ProfileList {
     this.selected = uuid;
     for (const li of this.list.querySelectorAll<HTMLElement>("li[data-uuid]")) {
       li.setAttribute("aria-selected", String(li.dataset.uuid === uuid));
+      li.tabIndex = li.dataset.uuid === uuid ? 0 : -1;
     }
     this.onSelect();
   }
@@ -74,8 +77,14 @@ export class ProfileList {
   private key(e: KeyboardEvent): void {
     const items = [...this.list.querySelectorAll<HTMLElement>("li[data-uuid]")];
     const i = items.findIndex((li) => li.dataset.uuid === this.selected);
-    const next = e.key === "ArrowDown" ? i + 1 : e.key === "ArrowUp" ? i - 1 : -2;
-    if (next === -2 || !items[next]) return;
+    const moves: Record<string, number> = {
+      ArrowDown: i + 1,
+      ArrowUp: i - 1,
+      Home: 0,
+      End: items.length - 1,
+    };
+    const next = moves[e.key];
+    if (next === undefined || !items[next]) return;
     e.preventDefault();
     items[next].focus();
     this.select(items[next].dataset.uuid ?? null);

@@ -1,12 +1,12 @@
 // Shared by the Vitest tests: the app in a fresh document over mocked
 // Tauri IPC, with every command call recorded.
 
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { vi } from "vitest";
 
 import { App } from "./app";
-import type { Prompt, ProfileSummary, Snapshot } from "./types";
+import type { ImportPreview, Prompt, ProfileSummary, Settings, Snapshot } from "./types";
 
 export type Call = [string, Record<string, unknown> | undefined];
 
@@ -44,6 +44,35 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+export const DEFAULT_SETTINGS: Settings = {
+  start_at_login: false,
+  auto_reconnect: true,
+  remember_passwords: false,
+  theme: "system",
+};
+
+/** What `preview_import` says of a file (HOME's profile by default). */
+export function preview(over: Partial<ImportPreview> = {}): ImportPreview {
+  return {
+    format: "ibex",
+    name: HOME.name,
+    uuid: HOME.uuid,
+    gateway: HOME.gateway,
+    auth: "pre-shared key",
+    local_id: null,
+    remote_id: "192.0.2.1",
+    ca_certificates: 0,
+    ike_proposals: [],
+    esp_proposals: [],
+    routes: [],
+    dns_servers: [],
+    secrets: [],
+    warnings: [],
+    replaces: null,
+    ...over,
+  };
+}
+
 export interface Harness {
   app: App;
   root: HTMLElement;
@@ -61,9 +90,11 @@ export async function startApp(
     prompts?: Prompt[];
     answers?: Record<string, (args: Record<string, unknown> | undefined) => unknown>;
     now?: () => number;
+    settings?: Settings;
   } = {},
 ): Promise<Harness> {
   clearMocks();
+  mockWindows("main");
   const calls: Call[] = [];
   mockIPC(
     (cmd, args) => {
@@ -78,6 +109,12 @@ export async function startApp(
           return opts.status ?? snapshot();
         case "open_prompts":
           return opts.prompts ?? [];
+        case "get_settings":
+          return { ...(opts.settings ?? DEFAULT_SETTINGS), problem: null };
+        case "set_settings":
+          return { ...(a?.settings as Settings), problem: null };
+        case "preview_import":
+          return preview();
         default:
           return null;
       }

@@ -72,3 +72,35 @@ export interface PromptClosed {
 
 /** The answer that switches a push approval to a one-time code. */
 export const USE_CODE = "code";
+
+/** What importing a file would store (`preview_import`). */
+export interface ImportPreview {
+  format: "ibex" | "sswan" | "mobileconfig";
+  name: string;
+  uuid: string;
+  gateway: string;
+  auth: string;
+  local_id: string | null;
+  remote_id: string;
+  ca_certificates: number;
+  ike_proposals: string[];
+  esp_proposals: string[];
+  routes: string[];
+  dns_servers: string[];
+  /** Which secrets the file carried (never their values). */
+  secrets: string[];
+  warnings: string[];
+  /** The stored profile with the same UUID, which the import replaces. */
+  replaces: string | null;
+}
+
+/** The window's colours. */
+export type Theme = "system" | "light" | "dark";
+
+/** The app's settings (src-tauri/src/settings.rs). */
+export interface Settings {
+  start_at_login: boolean;
+  auto_reconnect: boolean;
+  remember_passwords: boolean;
+  theme: Theme;
+}

@@ -126,6 +126,114 @@ fn pids_named(lab: &Lab, is: impl Fn(&str) -> bool) -> Vec<u32> {
         .collect()
 }
 
+/// Duplicates the selected profile `item`, renames the copy in the editor,
+/// removes it; turns start-at-login on and off (the XDG autostart entry in
+/// `home`) and the dark theme on and off.
+fn manage_profiles_and_settings(w: &mut Window, stored: &Path, home: &Path, item: &str) {
+    // The stored profiles (not the store's temporary files).
+    let files = || {
+        let mut v: Vec<_> = std::fs::read_dir(stored)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files();
+    w.click(item);
+    w.click("duplicate");
+    w.wait("the copy selected", || files().len() == before.len() + 1);
+    let copy_file = files().into_iter().find(|f| !before.contains(f)).unwrap();
+    let copy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&copy_file).unwrap()).unwrap();
+    assert_eq!(copy["name"], format!("{CODE_NAME} (copy)"));
+    assert_ne!(copy["uuid"], CODE_UUID);
+    let copy_item = format!("profile-{}", copy["uuid"].as_str().unwrap());
+    w.wait("the copy listed and selected", || {
+        w.attr(&copy_item, "aria-selected").as_deref() == Some("true")
+    });
+
+    w.click("edit");
+    w.wait("the editor", || w.shown("editor"));
+    w.type_into("edit-name", " spare");
+    w.screenshot("editor");
+    w.click("edit-save");
+    w.wait("the renamed copy", || {
+        !w.shown("editor")
+            && w.text(&copy_item)
+                .starts_with(&format!("{CODE_NAME} (copy) spare"))
+    });
+    let edited: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&copy_file).unwrap()).unwrap();
+    assert_eq!(edited["name"], format!("{CODE_NAME} (copy) spare"));
+    assert_eq!(edited["uuid"], copy["uuid"], "an edit keeps the uuid");
+
+    w.click("remove");
+    w.wait("the copy removed", || !w.shown(&copy_item));
+    assert_eq!(files(), before);
+
+    let autostart = home.join(".config/autostart/Ibex.desktop");
+    w.click("open-settings");
+    w.wait("the settings", || w.shown("settings"));
+    w.click("setting-start-at-login");
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(100), || {
+            autostart.exists()
+        }),
+        "no autostart entry at {}",
+        autostart.display()
+    );
+    let entry = std::fs::read_to_string(&autostart).unwrap();
+    assert!(
+        entry.contains("Exec=") && entry.contains("ibex-app --hidden"),
+        "{entry}"
+    );
+    let theme = |w: &Window| {
+        w.js(
+            "return document.documentElement.dataset.theme || 'system';",
+            serde_json::json!([]),
+        )
+        .unwrap()
+    };
+    let pick = |w: &Window, value: &str| {
+        w.js(
+            "const s = document.getElementById('setting-theme'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+            serde_json::json!([value]),
+        )
+        .unwrap();
+    };
+    pick(w, "dark");
+    w.wait("the dark theme", || theme(w) == "dark");
+    let background = || {
+        w.js(
+            "return getComputedStyle(document.body).backgroundColor;",
+            serde_json::json!([]),
+        )
+        .unwrap()
+    };
+    // The dark colours are in use (style.css: --bg #0d1117).
+    w.wait("the dark background", || background() == "rgb(13, 17, 23)");
+    w.screenshot("settings-dark");
+    pick(w, "system");
+    w.wait("the desktop's theme", || theme(w) == "system");
+    w.click("setting-start-at-login");
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(100), || {
+            !autostart.exists()
+        }),
+        "the autostart entry stays"
+    );
+    let settings: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(home.join(".config/ibex/app-settings.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(settings["theme"], "system");
+    assert_eq!(settings["start_at_login"], false);
+    w.click("settings-close");
+    w.wait("the settings closed", || !w.shown("settings"));
+}
+
 /// Answers the password and one-time-code prompts in the window.
 fn sign_in_with_code(w: &mut Window, code: &str, shot: &str) {
     w.wait("the password prompt", || {
@@ -249,6 +357,19 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
     let uri = format!("file://{}", code_file.to_str().unwrap().replace(' ', "%20"));
     w.type_into("import-path", &uri);
     w.click("import-path-submit");
+    // What the file holds is shown first; nothing is stored before "Import".
+    w.wait("the import preview", || w.shown("import-preview"));
+    let preview = w.text("import-details");
+    assert!(
+        preview.contains(CODE_NAME) && preview.contains("192.0.2.1"),
+        "preview: {preview:?}"
+    );
+    assert!(!w.shown("import-replaces"), "a new profile replaces none");
+    let stored = config.join("ibex/profiles");
+    let stored_count = || std::fs::read_dir(&stored).map_or(0, |d| d.count());
+    assert_eq!(stored_count(), 0, "nothing stored by the preview");
+    w.screenshot("import-preview");
+    w.click("import-confirm");
     let item = format!("profile-{CODE_UUID}");
     w.wait("the imported profile", || {
         w.shown(&item) && w.attr(&item, "aria-selected").as_deref() == Some("true")
@@ -258,11 +379,9 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
         format!("{CODE_NAME}192.0.2.1"),
         "name and gateway listed"
     );
-    let stored = config.join("ibex/profiles");
-    assert!(
-        std::fs::read_dir(&stored)
-            .map(|d| d.count() == 1)
-            .unwrap_or(false),
+    assert_eq!(
+        stored_count(),
+        1,
         "the profile is stored in the user's {}",
         stored.display()
     );
@@ -302,6 +421,8 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
     //    responder's; approve through its API.
     w.type_into("import-path", push_file.to_str().unwrap());
     w.click("import-path-submit");
+    w.wait("the push profile's preview", || w.shown("import-preview"));
+    w.click("import-confirm");
     let push_item = format!("profile-{PUSH_UUID}");
     w.wait("the push profile selected", || {
         w.attr(&push_item, "aria-selected").as_deref() == Some("true")
@@ -340,6 +461,10 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
     w.screenshot("wrong-code-error");
     w.click("error-dismiss");
     w.wait("the error dismissed", || !w.shown("error"));
+
+    // 5. Duplicate, edit and remove a profile; settings: start at login
+    //    and the theme.
+    manage_profiles_and_settings(&mut w, &stored, &home, &item);
 
     // 6. The tray's menu over D-Bus: connect (push), then disconnect.
     let tray = TrayMenu::find(&desktop, Duration::from_secs(20)).unwrap();
