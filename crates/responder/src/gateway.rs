@@ -4,15 +4,17 @@
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use ibex_esp::NextHeader;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{Event, Responder};
 use ibex_platform::{Journal, TunConfig, TunDevice};
-use ibex_tunnel::{destination, esp_endpoint, Incoming, KeyLog, OpenError, Packet, Sad};
+use ibex_tunnel::{esp_endpoint, EspBatch, Incoming, KeyLog, OpenError, Packet, Sad};
 use tracing::{debug, info, warn};
 
 use crate::config::Loaded;
 use crate::listeners::Listeners;
+
+/// Most packets read from the TUN device per wake.
+const BURST: usize = 64;
 
 /// Why the gateway stopped.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,8 @@ impl Gateway {
         tokio::pin!(stop);
         let mut net = vec![0u8; 65536];
         let mut out = Packet::new(usize::from(self.mtu));
+        // Reused for every burst (no allocation on the hot path).
+        let mut batch = EspBatch::new(1);
         // Held IKE_AUTH responses (push approvals) are re-checked on every
         // decision and once a second (for expiries).
         let mut recheck = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -113,7 +117,7 @@ impl Gateway {
                 }
                 r = self.tun.recv(out.payload_mut()) => {
                     let len = r?;
-                    self.on_tun(&mut out, len).await;
+                    self.on_tun(&mut out, len, &mut batch).await;
                 }
                 _ = timer => self.engine.handle_timeout(Instant::now()),
                 _ = recheck.tick() => self.engine.resume_deferred(Instant::now()),
@@ -181,29 +185,42 @@ impl Gateway {
         }
     }
 
-    async fn on_tun(&mut self, out: &mut Packet, len: usize) {
-        let range = out.payload_range(len);
-        let Some(dst) = destination(out.slice(range.clone())) else {
-            return;
-        };
-        let nh = if dst.is_ipv4() {
-            NextHeader::Ipv4
-        } else {
-            NextHeader::Ipv6
-        };
-        let Some(o) = self.sad.route(dst) else {
-            debug!(%dst, "no SA for this destination; dropped");
-            return;
-        };
-        match o.sa.seal(out.raw_mut(), range, nh) {
-            Ok(packet) => {
-                let remote = o.remote;
-                if let Err(e) = self.sockets.send_esp(out.slice(packet), remote).await {
-                    debug!(%remote, error = %e, "sending ESP failed");
+    /// Seals the packet of `len` bytes in `out` and the ones waiting behind
+    /// it on the TUN device (up to [`BURST`]), and sends them in batches
+    /// (UDP GSO: one write per peer and packet size).
+    async fn on_tun(&mut self, out: &mut Packet, len: usize, batch: &mut EspBatch) {
+        self.seal_into(out, len, batch).await;
+        for _ in 1..BURST {
+            match self.tun.try_recv(out.payload_mut()) {
+                Ok(Some(len)) => self.seal_into(out, len, batch).await,
+                Ok(None) => break,
+                Err(e) => {
+                    debug!(error = %e, "TUN read failed");
+                    break;
                 }
             }
-            Err(e) => warn!(error = %e, "cannot seal; the SA needs a rekey"),
         }
+        if let Err(e) = self.sockets.send_batch(batch).await {
+            debug!(error = %e, "sending ESP failed");
+        }
+    }
+
+    /// Seals one packet into `batch`, sending the batch first when the
+    /// packet does not fit in it.
+    async fn seal_into(&mut self, out: &mut Packet, len: usize, batch: &mut EspBatch) {
+        let Some((sealed, remote)) = self.sad.seal(out, len) else {
+            return;
+        };
+        let sealed = out.slice(sealed);
+        if !batch.accepts(sealed.len(), remote) {
+            if let Err(e) = self.sockets.send_batch(batch).await {
+                debug!(%remote, error = %e, "sending ESP failed");
+            }
+        }
+        if batch.is_empty() {
+            batch.set_max_segments(self.sockets.max_batch(remote));
+        }
+        batch.push(sealed, remote);
     }
 
     async fn flush(&mut self) {

@@ -5,14 +5,17 @@
 //! * [`Sad`]: the SA database: inbound SAs by SPI, outbound SAs by the inner
 //!   destination address (the peer's traffic selectors), with make-before-break
 //!   replacement on rekeys.
+//! * [`EspBatch`]: sealed ESP packets sent in one write (UDP GSO).
 //! * [`Packet`]: a reusable buffer with head- and tailroom so ESP works in place.
 #![forbid(unsafe_code)]
 
+mod batch;
 mod buffer;
 mod keylog;
 mod sad;
 mod sockets;
 
+pub use batch::{EspBatch, MAX_BATCH_BYTES};
 pub use buffer::Packet;
 pub use keylog::KeyLog;
 pub use sad::{

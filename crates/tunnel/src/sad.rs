@@ -3,13 +3,16 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
 
-use ibex_esp::{EspSaPair, InboundSa, OutboundSa};
+use ibex_esp::{EspSaPair, InboundSa, NextHeader, OutboundSa};
 
 use ibex_ike::message::TrafficSelector;
 use ibex_ike::session::ts_contains;
 use ibex_ike::ChildSaInfo;
-use tracing::debug;
+use tracing::{debug, warn};
+
+use crate::buffer::Packet;
 
 /// Why a Child SA could not be installed.
 #[derive(Debug, thiserror::Error)]
@@ -293,6 +296,32 @@ impl Sad {
             inner,
             moved_to,
         })
+    }
+
+    /// Seals the IP packet of `len` bytes in `out` (its payload area) with
+    /// the SA its destination is routed to: the sealed datagram's range in
+    /// `out` and the peer's endpoint. `None` (logged) for a packet that is
+    /// not IP, has no SA (dropped: never sent around the tunnel), or cannot
+    /// be sealed (the SA needs a rekey).
+    pub fn seal(&mut self, out: &mut Packet, len: usize) -> Option<(Range<usize>, SocketAddr)> {
+        let range = out.payload_range(len);
+        let dst = destination(out.slice(range.clone()))?;
+        let nh = if dst.is_ipv4() {
+            NextHeader::Ipv4
+        } else {
+            NextHeader::Ipv6
+        };
+        let Some(o) = self.route(dst) else {
+            debug!(%dst, "no SA for this destination; dropped");
+            return None;
+        };
+        match o.sa.seal(out.raw_mut(), range, nh) {
+            Ok(sealed) => Some((sealed, o.remote)),
+            Err(e) => {
+                warn!(error = %e, "cannot seal; the SA needs a rekey");
+                None
+            }
+        }
     }
 
     /// The outbound SA whose peer selectors cover `dst`: the newest one

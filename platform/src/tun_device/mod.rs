@@ -87,6 +87,28 @@ impl TunDevice {
         self.dev.recv(buf).await
     }
 
+    /// The next packet routed into the tunnel if one is waiting, without
+    /// waiting (`None`: none is): how the pump drains a burst after
+    /// [`Self::recv`] woke it, to send it in one batch.
+    #[cfg(unix)]
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        // The device is non-blocking; tokio's readiness is left set, so the
+        // next `recv` reads (or waits) as usual.
+        let device: &tun::Device = &self.dev;
+        match device.recv(buf) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Without a non-blocking read on this platform, every packet waits
+    /// for [`Self::recv`].
+    #[cfg(not(unix))]
+    pub fn try_recv(&self, _buf: &mut [u8]) -> io::Result<Option<usize>> {
+        Ok(None)
+    }
+
     /// Hand one packet to the OS as if it arrived on this interface.
     pub async fn send(&self, packet: &[u8]) -> io::Result<usize> {
         self.dev.send(packet).await

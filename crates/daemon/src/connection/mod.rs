@@ -18,12 +18,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ibex_esp::NextHeader;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{CloseReason, Event, IkeSaInfo, Initiator};
-use ibex_platform::{route_get, route_get_avoiding, DnsConfig, IpPrefix, Journal, NetEvents};
+use ibex_platform::{
+    route_get, route_get_avoiding, DnsConfig, IpPrefix, Journal, NetEvents, TunDevice,
+};
 use ibex_tunnel::{
-    destination, esp_endpoint, takeover, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic,
+    esp_endpoint, takeover, EspBatch, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
@@ -267,6 +268,8 @@ pub async fn run(
     let mut last_turn = (Instant::now(), std::time::SystemTime::now());
     let mut net = vec![0u8; 65536];
     let mut out = Packet::new(usize::from(params.mtu));
+    // Reused for every burst (no allocation on the hot path).
+    let mut batch = EspBatch::new(1);
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut published = Instant::now();
     let result: Result<String, ConnError> = loop {
@@ -421,7 +424,7 @@ pub async fn run(
             },
             r = tun_recv => match r {
                 Ok(len) => {
-                    send_esp(&mut c.sad, &sockets, &mut out, len).await;
+                    send_burst(&mut c.sad, &sockets, c.live.tun.as_ref(), &mut out, len, &mut batch).await;
                     c.keepalive.sent(Instant::now());
                 }
                 Err(e) => break Err(e.into()),
@@ -693,26 +696,56 @@ async fn path_to_gateway(
     }
 }
 
-async fn send_esp(sad: &mut Sad, sockets: &IkeSockets, out: &mut Packet, len: usize) {
-    let range = out.payload_range(len);
-    let Some(dst) = destination(out.slice(range.clone())) else {
-        return;
-    };
-    let nh = if dst.is_ipv4() {
-        NextHeader::Ipv4
-    } else {
-        NextHeader::Ipv6
-    };
-    // Traffic with no SA (e.g. IPv6 when only IPv4 is tunnelled) is dropped,
-    // never sent around the tunnel.
-    let Some(o) = sad.route(dst) else { return };
-    let remote = o.remote;
-    match o.sa.seal(out.raw_mut(), range, nh) {
-        Ok(packet) => {
-            if let Err(e) = sockets.send_esp(out.slice(packet), remote).await {
-                debug!(%remote, error = %e, "sending ESP failed");
+/// Most packets read from the TUN device per wake: the burst goes out in
+/// as few writes as UDP GSO allows.
+const BURST: usize = 64;
+
+/// Seals the packet of `len` bytes in `out` and the ones waiting behind it
+/// on the TUN device (up to [`BURST`]), and sends them in batches.
+async fn send_burst(
+    sad: &mut Sad,
+    sockets: &IkeSockets,
+    tun: Option<&TunDevice>,
+    out: &mut Packet,
+    len: usize,
+    batch: &mut EspBatch,
+) {
+    batch.set_max_segments(sockets.max_batch());
+    seal_into(sad, sockets, out, len, batch).await;
+    if let Some(tun) = tun {
+        for _ in 1..BURST {
+            match tun.try_recv(out.payload_mut()) {
+                Ok(Some(len)) => seal_into(sad, sockets, out, len, batch).await,
+                Ok(None) => break,
+                Err(e) => {
+                    debug!(error = %e, "TUN read failed");
+                    break;
+                }
             }
         }
-        Err(e) => warn!(error = %e, "cannot seal; the SA needs a rekey"),
     }
+    if let Err(e) = sockets.send_batch(batch).await {
+        debug!(error = %e, "sending ESP failed");
+    }
+}
+
+/// Seals one packet into `batch`, sending the batch first when the packet
+/// does not fit in it.
+async fn seal_into(
+    sad: &mut Sad,
+    sockets: &IkeSockets,
+    out: &mut Packet,
+    len: usize,
+    batch: &mut EspBatch,
+) {
+    let Some((sealed, remote)) = sad.seal(out, len) else {
+        return;
+    };
+    let sealed = out.slice(sealed);
+    if !batch.accepts(sealed.len(), remote) {
+        if let Err(e) = sockets.send_batch(batch).await {
+            debug!(%remote, error = %e, "sending ESP failed");
+        }
+    }
+    batch.push(sealed, remote);
 }
