@@ -4,7 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open } from "@tauri-apps/plugin-dialog";
 
-import type { Prompt, PromptClosed, ProfileSummary, Snapshot } from "./types";
+import type { FidoPinRequest, Prompt, PromptClosed, ProfileSummary, Snapshot } from "./types";
 
 export const listProfiles = () => invoke<ProfileSummary[]>("list_profiles");
 export const importProfile = (path: string) =>
@@ -44,3 +44,16 @@ export const onAppError = (f: (message: string) => void): Promise<UnlistenFn> =>
   listen<string>("app-error", (e) => f(e.payload));
 export const onProfilesChanged = (f: () => void): Promise<UnlistenFn> =>
   listen<null>("profiles-changed", () => f());
+
+/** Answers a password prompt; `remember` saves it in the keyring once connected. */
+export const answerPassword = (prompt_id: number, value: string, remember: boolean) =>
+  invoke<void>("answer_password", { prompt_id, value, remember });
+/** Has the security key sign a fido2 prompt and answers it (fails with what to do). */
+export const fidoSign = (prompt_id: number) => invoke<void>("fido_sign", { prompt_id });
+/** The security key's PIN, after a `fido-pin` event: it goes to the key only. */
+export const fidoPin = (prompt_id: number, pin: string) =>
+  invoke<void>("fido_pin", { prompt_id, pin });
+/** Stops asking the security key for a prompt. */
+export const fidoCancel = (prompt_id: number) => invoke<void>("fido_cancel", { prompt_id });
+export const onFidoPin = (f: (r: FidoPinRequest) => void): Promise<UnlistenFn> =>
+  listen<FidoPinRequest>("fido-pin", (e) => f(e.payload));

@@ -41,6 +41,7 @@ export class App {
       api.onStatus((s) => this.status(s)),
       api.onPrompt((p) => this.prompt.add(p)),
       api.onPromptClosed((c) => this.prompt.close(c.prompt_id)),
+      api.onFidoPin((r) => this.prompt.fidoPin(r)),
       api.onAppError((m) => this.error(m)),
       api.onProfilesChanged(() => void this.reloadProfiles()),
     ]);

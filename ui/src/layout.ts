@@ -2,6 +2,8 @@
 // docs/app.md name them. Text from outside (profile names, the gateway's
 // prompt text, errors) is only ever set with textContent, never as HTML.
 
+import { PROMPT_LAYOUT } from "./prompt/markup";
+
 export const LAYOUT = `
 <div id="error" role="alert" hidden>
   <span id="error-text"></span>
@@ -48,24 +50,7 @@ export const LAYOUT = `
     </div>
   </section>
 </main>
-<div id="prompt" role="dialog" aria-modal="true" aria-labelledby="prompt-title" hidden>
-  <form id="prompt-form" novalidate>
-    <h2 id="prompt-title"></h2>
-    <p id="prompt-text"></p>
-    <div id="push" hidden>
-      <p>Number to match</p>
-      <p id="push-number" aria-live="polite"></p>
-      <p id="push-countdown"></p>
-    </div>
-    <label id="prompt-label" for="prompt-input"></label>
-    <input id="prompt-input" autocomplete="off" spellcheck="false" />
-    <div class="buttons">
-      <button type="submit" id="prompt-submit">Submit</button>
-      <button type="button" id="use-code" hidden>Use a code instead</button>
-      <button type="button" id="prompt-cancel">Cancel</button>
-    </div>
-  </form>
-</div>
+${PROMPT_LAYOUT}
 `;
 
 /** An element the layout must have. */

@@ -62,6 +62,8 @@ export interface Prompt {
   /** UNIX seconds. */
   deadline?: number;
   choices?: string[];
+  /** For fido2: what the security key must sign (docs/ipc.md). */
+  fido?: FidoRequest;
 }
 
 /** The `prompt-closed` event. */
@@ -72,3 +74,15 @@ export interface PromptClosed {
 
 /** The answer that switches a push approval to a one-time code. */
 export const USE_CODE = "code";
+
+/** A fido2 prompt's WebAuthn request (only `rp_id` is shown). */
+export interface FidoRequest {
+  rp_id: string;
+  origin: string;
+}
+
+/** The `fido-pin` event: the security key needs its PIN. */
+export interface FidoPinRequest {
+  prompt_id: number;
+  rp_id: string;
+}
