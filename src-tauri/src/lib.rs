@@ -11,9 +11,11 @@
 
 pub mod actions;
 pub mod commands;
+pub mod credentials;
 pub mod daemon;
 pub mod error;
 pub mod events;
+pub mod fido;
 pub mod link;
 pub mod notify;
 pub mod profiles;
@@ -53,6 +55,10 @@ pub fn run() {
             tray: Mutex::new(tray::Shown::default()),
             cached: Mutex::new(None),
         })
+        .manage(fido::Signing::default())
+        .manage(credentials::Passwords::new(Arc::new(
+            credentials::SystemKeyring,
+        )))
         .invoke_handler(tauri::generate_handler![
             commands::list_profiles,
             commands::import_profile,
@@ -63,6 +69,10 @@ pub fn run() {
             commands::open_prompts,
             commands::answer,
             commands::cancel_prompt,
+            fido::fido_sign,
+            fido::fido_pin,
+            fido::fido_cancel,
+            credentials::answer_password,
         ])
         .setup(move |app| {
             if let Err(e) = tray::create(app.handle()) {
