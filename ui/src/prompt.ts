@@ -121,7 +121,12 @@ export class PromptDialog {
     delete this.el.dataset.fido;
     byId(this.root, "prompt-title").textContent = TITLES[kind];
     const text = byId(this.root, "prompt-text");
-    text.textContent = kind === "fido2" && p.text === FIDO_DEFAULT_TEXT ? "" : (p.text ?? "");
+    // The gateway's words, unless they only repeat the title ("Password").
+    const said = (p.text ?? "").trim();
+    const repeats = [TITLES[kind], FIDO_DEFAULT_TEXT].some(
+      (t) => t.toLowerCase() === said.toLowerCase(),
+    );
+    text.textContent = repeats ? "" : said;
     text.hidden = !text.textContent;
     const isPush = kind === "push";
     byId(this.root, "push").hidden = !isPush;

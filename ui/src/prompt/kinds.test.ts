@@ -74,6 +74,15 @@ describe("password prompt: remember in keyring", () => {
     expect(h.el<HTMLInputElement>("prompt-remember").disabled).toBe(false);
   });
 
+  it("does not repeat the title as the gateway's text", async () => {
+    const h = await startApp();
+    await fire("prompt", { ...PASSWORD, text: "Password" });
+    expect(h.el("prompt-text").hidden).toBe(true);
+    await fire("prompt", { ...PASSWORD, prompt_id: 26, text: "Password for corp\\alice" });
+    expect(h.el("prompt-text").hidden).toBe(false);
+    expect(h.el("prompt-text").textContent).toBe("Password for corp\\alice");
+  });
+
   it("is not offered for other kinds", async () => {
     const h = await startApp();
     for (const p of [PASSPHRASE, PIN, OTP]) {
