@@ -39,12 +39,15 @@ impl PinSource for NoPinSource {
 type Question = std::sync::mpsc::Sender<Option<Zeroizing<String>>>;
 
 /// The key thread's end: asks the caller's task, blocking until it answers.
+/// (Only the USB path asks; the software token needs no PIN.)
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "usb"), allow(dead_code))]
 pub(crate) struct PinAsker {
     questions: mpsc::UnboundedSender<Question>,
     declined: Arc<AtomicBool>,
 }
 
+#[cfg_attr(not(feature = "usb"), allow(dead_code))]
 impl PinAsker {
     /// Asks for the PIN (blocks the calling thread); `None` when the person
     /// declined or the caller is gone.
