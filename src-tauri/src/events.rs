@@ -40,9 +40,19 @@ impl WindowSink {
     }
 }
 
+/// Shows a prompt: the window comes forward with it.
+fn show_prompt(app: &AppHandle, prompt: &Prompt) {
+    let _ = app.emit(PROMPT, prompt);
+    crate::window::prompt_open(app, true);
+    if let Some(n) = Notices::prompt(prompt) {
+        crate::notify::show(app, &n);
+    }
+}
+
 impl Sink for WindowSink {
     fn status(&self, snapshot: &Snapshot) {
         let _ = self.0.emit(STATUS, snapshot);
+        crate::credentials::on_status(&self.0, snapshot);
         crate::tray::refresh(&self.0);
         let notice = self
             .1
@@ -55,11 +65,8 @@ impl Sink for WindowSink {
     }
 
     fn prompt(&self, prompt: &Prompt) {
-        let _ = self.0.emit(PROMPT, prompt);
-        crate::window::prompt_open(&self.0, true);
-        if let Some(n) = Notices::prompt(prompt) {
-            crate::notify::show(&self.0, &n);
-        }
+        // A saved password answers its prompt without the window.
+        crate::credentials::on_prompt(&self.0, prompt, show_prompt);
     }
 
     fn prompt_closed(&self, prompt_id: PromptId, reason: CloseReason, any_open: bool) {

@@ -11,9 +11,11 @@
 
 pub mod actions;
 pub mod commands;
+pub mod credentials;
 pub mod daemon;
 pub mod error;
 pub mod events;
+pub mod fido;
 pub mod link;
 pub mod notify;
 pub mod profile_commands;
@@ -63,6 +65,10 @@ pub fn run() {
             tray: Mutex::new(tray::Shown::default()),
             cached: Mutex::new(None),
         })
+        .manage(fido::Signing::default())
+        .manage(credentials::Passwords::new(Arc::new(
+            credentials::SystemKeyring,
+        )))
         .invoke_handler(tauri::generate_handler![
             commands::list_profiles,
             commands::import_profile,
@@ -80,6 +86,10 @@ pub fn run() {
             profile_commands::export_profile,
             settings_commands::get_settings,
             settings_commands::set_settings,
+            fido::fido_sign,
+            fido::fido_pin,
+            fido::fido_cancel,
+            credentials::answer_password,
         ])
         .setup(move |app| {
             if let Err(e) = tray::create(app.handle()) {

@@ -6,6 +6,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open, save } from "@tauri-apps/plugin-dialog";
 
 import type {
+  FidoPinRequest,
   ImportPreview,
   Prompt,
   PromptClosed,
@@ -89,3 +90,16 @@ export const onAppError = (f: (message: string) => void): Promise<UnlistenFn> =>
   listen<string>("app-error", (e) => f(e.payload));
 export const onProfilesChanged = (f: () => void): Promise<UnlistenFn> =>
   listen<null>("profiles-changed", () => f());
+
+/** Answers a password prompt; `remember` saves it in the keyring once connected. */
+export const answerPassword = (prompt_id: number, value: string, remember: boolean) =>
+  invoke<void>("answer_password", { prompt_id, value, remember });
+/** Has the security key sign a fido2 prompt and answers it (fails with what to do). */
+export const fidoSign = (prompt_id: number) => invoke<void>("fido_sign", { prompt_id });
+/** The security key's PIN, after a `fido-pin` event: it goes to the key only. */
+export const fidoPin = (prompt_id: number, pin: string) =>
+  invoke<void>("fido_pin", { prompt_id, pin });
+/** Stops asking the security key for a prompt. */
+export const fidoCancel = (prompt_id: number) => invoke<void>("fido_cancel", { prompt_id });
+export const onFidoPin = (f: (r: FidoPinRequest) => void): Promise<UnlistenFn> =>
+  listen<FidoPinRequest>("fido-pin", (e) => f(e.payload));

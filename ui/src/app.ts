@@ -32,7 +32,9 @@ export class App {
     this.prompt = new PromptDialog(root, { ...opts, onError: (m) => this.error(m) });
     this.preview = new ImportPreviewDialog(root);
     this.editor = new ProfileEditor(root, (p) => void this.selectAndReload(p.uuid));
-    this.settings = new SettingsDialog(root, () => {});
+    this.settings = new SettingsDialog(root, (s) => {
+      this.prompt.rememberByDefault = s.remember_passwords;
+    });
     this.graph = new ThroughputGraph(root, opts.now);
     byId(root, "connect").addEventListener("click", () => void this.connect());
     byId(root, "disconnect").addEventListener("click", () =>
@@ -57,6 +59,7 @@ export class App {
       api.onStatus((s) => this.status(s)),
       api.onPrompt((p) => this.prompt.add(p)),
       api.onPromptClosed((c) => this.prompt.close(c.prompt_id)),
+      api.onFidoPin((r) => this.prompt.fidoPin(r)),
       api.onAppError((m) => this.error(m)),
       api.onProfilesChanged(() => void this.reloadProfiles()),
       api.onFileDrop((d) => this.dropped(d)).catch((e: unknown) => {

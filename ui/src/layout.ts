@@ -6,6 +6,7 @@
 import { EDITOR_LAYOUT } from "./editor";
 import { GRAPH_LAYOUT } from "./graph";
 import { IMPORT_PREVIEW_LAYOUT } from "./import-preview";
+import { PROMPT_LAYOUT } from "./prompt/markup";
 import { SETTINGS_LAYOUT } from "./settings";
 
 export const LAYOUT = `
@@ -67,24 +68,7 @@ export const LAYOUT = `
 ${IMPORT_PREVIEW_LAYOUT}
 ${EDITOR_LAYOUT}
 ${SETTINGS_LAYOUT}
-<div id="prompt" role="dialog" aria-modal="true" aria-labelledby="prompt-title" hidden>
-  <form id="prompt-form" novalidate>
-    <h2 id="prompt-title"></h2>
-    <p id="prompt-text"></p>
-    <div id="push" hidden>
-      <p>Number to match</p>
-      <p id="push-number" aria-live="polite"></p>
-      <p id="push-countdown"></p>
-    </div>
-    <label id="prompt-label" for="prompt-input"></label>
-    <input id="prompt-input" autocomplete="off" spellcheck="false" />
-    <div class="buttons">
-      <button type="submit" id="prompt-submit">Submit</button>
-      <button type="button" id="use-code" hidden>Use a code instead</button>
-      <button type="button" id="prompt-cancel">Cancel</button>
-    </div>
-  </form>
-</div>
+${PROMPT_LAYOUT}
 `;
 
 export { byId } from "./dom";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { DEFAULT_SETTINGS, settle, startApp } from "./test-support";
+import { DEFAULT_SETTINGS, fire, settle, startApp } from "./test-support";
 
 describe("settings", () => {
   it("shows the stored settings and applies the theme at start", async () => {
@@ -53,6 +53,15 @@ describe("settings", () => {
     ]);
     expect(document.documentElement.dataset.theme).toBe("dark");
     expect(login.checked).toBe(true);
+  });
+
+  it("ticks Remember in keyring for passwords when the settings say so", async () => {
+    const h = await startApp({ settings: { ...DEFAULT_SETTINGS, remember_passwords: true } });
+    await fire("prompt", { prompt_id: 3, kind: "password" });
+    expect(h.el<HTMLInputElement>("prompt-remember").checked).toBe(true);
+    await fire("prompt-closed", { prompt_id: 3, reason: "cancelled" });
+    await fire("prompt", { prompt_id: 4, kind: "otp" });
+    expect(h.el<HTMLInputElement>("prompt-remember").checked).toBe(false);
   });
 
   it("puts a change back and says why when it fails", async () => {

@@ -14,7 +14,7 @@ export const SETTINGS_LAYOUT = `
     <p id="settings-problem" role="alert" hidden></p>
     <label class="check"><input type="checkbox" id="setting-start-at-login" /> Start Ibex at login (in the tray)</label>
     <label class="check"><input type="checkbox" id="setting-auto-reconnect" /> Reconnect automatically when the tunnel drops</label>
-    <label class="check"><input type="checkbox" id="setting-remember-passwords" /> Offer to remember passwords in the keyring</label>
+    <label class="check"><input type="checkbox" id="setting-remember-passwords" /> Tick “Remember in keyring” for passwords</label>
     <label for="setting-theme">Theme</label>
     <select id="setting-theme">
       <option value="system">Same as the desktop</option>

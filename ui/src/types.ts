@@ -62,6 +62,8 @@ export interface Prompt {
   /** UNIX seconds. */
   deadline?: number;
   choices?: string[];
+  /** For fido2: what the security key must sign (docs/ipc.md). */
+  fido?: FidoRequest;
 }
 
 /** The `prompt-closed` event. */
@@ -103,4 +105,16 @@ export interface Settings {
   auto_reconnect: boolean;
   remember_passwords: boolean;
   theme: Theme;
+}
+
+/** A fido2 prompt's WebAuthn request (only `rp_id` is shown). */
+export interface FidoRequest {
+  rp_id: string;
+  origin: string;
+}
+
+/** The `fido-pin` event: the security key needs its PIN. */
+export interface FidoPinRequest {
+  prompt_id: number;
+  rp_id: string;
 }

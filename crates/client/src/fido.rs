@@ -3,9 +3,13 @@
 //! `usb`), or by the software token named by `IBEX_FIDO_SOFT_TOKEN` (for
 //! tests and demonstrations), and the assertion goes back as the answer.
 //!
-//! A PIN the key needs is asked for here, on the terminal (or read from the
-//! next line of stdin when stdin is not a terminal and has one): it never
-//! reaches the daemon.
+//! A PIN the key needs is asked through the caller's [`PinSource`] (the
+//! CLI's terminal or stdin, the app's PIN dialog): it never reaches the
+//! daemon.
+
+mod pin;
+
+pub use pin::{NoPinSource, PinFuture, PinSource};
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,8 +20,6 @@ use webauthn_authenticator_rs::prelude::{PublicKeyCredential, RequestChallengeRe
 use webauthn_rs_proto::{
     AllowCredentials, PublicKeyCredentialRequestOptions, UserVerificationPolicy,
 };
-
-use crate::prompt::StdinLines;
 
 /// The environment variable naming a software token file
 /// (webauthn-authenticator-rs `SoftTokenFile`, as `ibex-responder enroll`
@@ -45,7 +47,7 @@ pub enum FidoError {
     PinBlocked,
     /// The key needs its PIN but none was given.
     #[cfg(feature = "usb")]
-    #[error("the security key needs its PIN, but none was given: connect on a terminal, or give the PIN as the next line of stdin")]
+    #[error("the security key needs its PIN, but none was given: enter the key's PIN when asked (a script gives it as the next line of stdin)")]
     NoPin,
     /// The gateway requires user verification the key cannot do.
     #[error("the gateway requires user verification (a PIN or fingerprint), but this security key has none set up: set a PIN with the key's manager")]
@@ -78,13 +80,11 @@ pub enum FidoError {
 
 /// Signs `request` with the software token of `IBEX_FIDO_SOFT_TOKEN` when
 /// it is set, else with a security key over USB. `timeout` bounds the wait
-/// for a touch; `interactive` says whether a PIN may be asked on the
-/// terminal (otherwise it is the next line of `lines`, if there is one).
+/// for a touch; a PIN the key needs is asked from `pins`.
 pub async fn sign(
     request: &FidoRequest,
     timeout: Duration,
-    interactive: bool,
-    lines: &mut StdinLines,
+    pins: &mut dyn PinSource,
 ) -> Result<FidoAssertion, FidoError> {
     let origin = Url::parse(&request.origin)
         .map_err(|e| FidoError::BadRequest(format!("origin {:?}: {e}", request.origin)))?;
@@ -94,11 +94,11 @@ pub async fn sign(
     }
     #[cfg(feature = "usb")]
     {
-        usb::sign(origin, options, &request.rp_id, timeout, interactive, lines).await
+        usb::sign(origin, options, &request.rp_id, timeout, pins).await
     }
     #[cfg(not(feature = "usb"))]
     {
-        let _ = (interactive, lines);
+        let _ = pins;
         Err(FidoError::NoUsb)
     }
 }
@@ -209,13 +209,13 @@ fn soft_token(
 mod usb {
     //! CTAP2 security keys over USB HID, on a thread of their own: the
     //! library blocks inside its calls, and asks for the PIN through
-    //! [`UiCallback`], which hands the question to the caller's task.
+    //! [`UiCallback`], which hands the question to the caller's
+    //! [`PinSource`] (see [`super::pin`]).
 
     use std::fmt;
     use std::time::Duration;
 
     use ibex_ipc::FidoAssertion;
-    use tokio::sync::{mpsc, oneshot};
     use webauthn_authenticator_rs::ctap2::CtapAuthenticator;
     use webauthn_authenticator_rs::prelude::{
         RequestChallengeResponse, Url, WebauthnAuthenticator as _,
@@ -224,19 +224,12 @@ mod usb {
     use webauthn_authenticator_rs::types::{CableRequestType, CableState, EnrollSampleStatus};
     use webauthn_authenticator_rs::ui::UiCallback;
     use webauthn_authenticator_rs::usb::USBTransport;
-    use zeroize::Zeroizing;
 
-    use super::{assertion, classify, FidoError};
-    use crate::prompt::StdinLines;
-
-    /// A PIN question from the key's thread; the answer goes to the sender.
-    type PinRequest = std::sync::mpsc::Sender<Option<Zeroizing<String>>>;
+    use super::pin::{with_pins, PinAsker};
+    use super::{assertion, classify, FidoError, PinSource};
 
     /// The library's UI: PIN questions go to the caller's task.
-    struct Ui {
-        pins: mpsc::UnboundedSender<PinRequest>,
-        declined: std::sync::atomic::AtomicBool,
-    }
+    struct Ui(PinAsker);
 
     impl fmt::Debug for Ui {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -246,17 +239,8 @@ mod usb {
 
     impl UiCallback for Ui {
         fn request_pin(&self) -> Option<String> {
-            let (tx, rx) = std::sync::mpsc::channel();
-            self.pins.send(tx).ok()?;
-            match rx.recv().ok().flatten() {
-                // The library takes a String; our copy is wiped.
-                Some(pin) => Some(pin.as_str().to_owned()),
-                None => {
-                    self.declined
-                        .store(true, std::sync::atomic::Ordering::Relaxed);
-                    None
-                }
-            }
+            // The library takes a String; our copy is wiped.
+            self.0.ask().map(|pin| pin.as_str().to_owned())
         }
 
         fn request_touch(&self) {
@@ -275,47 +259,21 @@ mod usb {
     }
 
     /// Runs the CTAP exchange on a thread and answers its PIN questions
-    /// until it is done or `timeout` passes.
+    /// from `pins` until it is done or `timeout` passes.
     pub(super) async fn sign(
         origin: Url,
         options: RequestChallengeResponse,
         rp_id: &str,
         timeout: Duration,
-        interactive: bool,
-        lines: &mut StdinLines,
+        pins: &mut dyn PinSource,
     ) -> Result<FidoAssertion, FidoError> {
-        let (pin_tx, mut pin_rx) = mpsc::unbounded_channel::<PinRequest>();
-        let (done_tx, mut done_rx) = oneshot::channel();
         let rp = rp_id.to_string();
-        std::thread::spawn(move || {
-            let ui = Ui {
-                pins: pin_tx,
-                declined: false.into(),
-            };
-            let result = run(&ui, origin, options, &rp);
-            let _ = done_tx.send(result);
-        });
-        let deadline = tokio::time::sleep(timeout);
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                r = &mut done_rx => {
-                    return r.unwrap_or_else(|_| Err(FidoError::Other("the USB thread stopped".into())));
-                }
-                Some(reply) = pin_rx.recv() => {
-                    let pin = if interactive {
-                        rpassword::prompt_password("PIN of your security key: ")
-                            .ok()
-                            .map(Zeroizing::new)
-                    } else {
-                        lines.next().await.map(Zeroizing::new)
-                    };
-                    let pin = pin.filter(|p| !p.is_empty());
-                    let _ = reply.send(pin);
-                }
-                _ = &mut deadline => return Err(FidoError::Timeout(timeout.as_secs())),
-            }
-        }
+        with_pins(
+            move |asker| run(&Ui(asker), origin, options, &rp),
+            pins,
+            timeout,
+        )
+        .await
     }
 
     /// The CTAP exchange with the first usable key (blocking).
@@ -343,9 +301,7 @@ mod usb {
             let mut key = found.ok_or(FidoError::NoKey)?;
             match key.do_authentication(origin, options) {
                 Ok(c) => Ok(assertion(c)),
-                Err(_) if ui.declined.load(std::sync::atomic::Ordering::Relaxed) => {
-                    Err(FidoError::NoPin)
-                }
+                Err(_) if ui.0.declined() => Err(FidoError::NoPin),
                 Err(e) => Err(classify(e, rp_id)),
             }
         })

@@ -520,7 +520,8 @@ async fn security_key(
             .map_or(120, |d| d.saturating_sub(now))
             .clamp(5, 300),
     );
-    let assertion = fido::sign(request, timeout, interactive, lines)
+    let mut pins = prompt::TerminalPin { interactive, lines };
+    let assertion = fido::sign(request, timeout, &mut pins)
         .await
         .map_err(|e| e.to_string())?;
     check(

@@ -3,6 +3,9 @@
 
 use ibex_ipc::{FidoRequest, Prompt, PromptKind};
 use tokio::io::{AsyncBufReadExt, BufReader, Stdin};
+use zeroize::Zeroizing;
+
+use crate::fido::{PinFuture, PinSource};
 
 /// Lines of stdin, one per prompt.
 pub struct StdinLines {
@@ -26,6 +29,29 @@ impl StdinLines {
     /// The next line, without its newline; `None` at end of input.
     pub async fn next(&mut self) -> Option<String> {
         self.lines.next_line().await.ok().flatten()
+    }
+}
+
+/// The CLI's security key PIN: asked on the terminal without echo, or the
+/// next line of stdin when stdin is not a terminal.
+pub struct TerminalPin<'a> {
+    /// Whether stdin is a terminal.
+    pub interactive: bool,
+    /// stdin's lines, for scripts.
+    pub lines: &'a mut StdinLines,
+}
+
+impl PinSource for TerminalPin<'_> {
+    fn pin(&mut self) -> PinFuture<'_> {
+        Box::pin(async move {
+            if self.interactive {
+                rpassword::prompt_password("PIN of your security key: ")
+                    .ok()
+                    .map(Zeroizing::new)
+            } else {
+                self.lines.next().await.map(Zeroizing::new)
+            }
+        })
     }
 }
 

@@ -21,11 +21,11 @@ use ibex_e2e::prereq::{require, Prereq};
 use ibex_e2e::{tempdir, wait_until};
 
 /// The gateway's WebAuthn relying party.
-const RP_ID: &str = "vpn.example.test";
+pub(super) const RP_ID: &str = "vpn.example.test";
 
 /// `ibex-responder enroll`: a new software token in `token` with a
 /// credential for `user`, appended to the credentials file `out`.
-fn enroll(user: &str, token: &Path, out: &Path) {
+pub(super) fn enroll(user: &str, token: &Path, out: &Path) {
     let result = std::process::Command::new(workspace_bin("ibex-responder"))
         .args(["enroll", "--rp-id", RP_ID, "--user", user, "--token"])
         .arg(token)

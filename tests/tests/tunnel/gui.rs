@@ -94,7 +94,7 @@ fn daemon_state(lab: &Lab, daemon: &Daemon) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
-fn wait_daemon_state(lab: &Lab, daemon: &Daemon, state: &str) -> serde_json::Value {
+pub(super) fn wait_daemon_state(lab: &Lab, daemon: &Daemon, state: &str) -> serde_json::Value {
     let mut last = serde_json::Value::Null;
     assert!(
         wait_until(Duration::from_secs(30), Duration::from_millis(250), || {
@@ -118,7 +118,7 @@ fn rss_kib(pid: u32) -> Option<u64> {
 
 /// The processes in the namespace whose name (`comm`, 15 bytes at most)
 /// `is`.
-fn pids_named(lab: &Lab, is: impl Fn(&str) -> bool) -> Vec<u32> {
+pub(super) fn pids_named(lab: &Lab, is: impl Fn(&str) -> bool) -> Vec<u32> {
     lab.client
         .pids()
         .into_iter()

@@ -4,6 +4,7 @@
 mod eap_tls;
 mod fido;
 mod gui;
+mod gui_prompts;
 mod late_answer;
 mod mfa;
 mod nat_rebinding;
