@@ -2,9 +2,9 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 
-import type { Prompt, PromptClosed, ProfileSummary, Snapshot } from "./types";
+import type { LogLine, Prompt, PromptClosed, ProfileSummary, Snapshot } from "./types";
 
 export const listProfiles = () => invoke<ProfileSummary[]>("list_profiles");
 export const importProfile = (path: string) =>
@@ -44,3 +44,17 @@ export const onAppError = (f: (message: string) => void): Promise<UnlistenFn> =>
   listen<string>("app-error", (e) => f(e.payload));
 export const onProfilesChanged = (f: () => void): Promise<UnlistenFn> =>
   listen<null>("profiles-changed", () => f());
+
+export const logs = () => invoke<LogLine[]>("logs");
+export const exportDiagnostics = (path: string) =>
+  invoke<string>("export_diagnostics", { path });
+
+/** Asks where to save the diagnostics; `null` when the person cancels. */
+export async function pickDiagnosticsPath(defaultName: string): Promise<string | null> {
+  const picked = await save({
+    title: "Export diagnostics",
+    defaultPath: defaultName,
+    filters: [{ name: "Diagnostics (JSON)", extensions: ["json"] }],
+  });
+  return typeof picked === "string" ? picked : null;
+}

@@ -62,14 +62,21 @@ impl Rounds {
     /// The 1-based round and its method for a failure of `method` (the
     /// current round when the method is unknown or not in the profile).
     fn locate(&self, method: Option<&str>) -> (Option<u8>, Option<String>) {
-        let i = method.and_then(|m| self.find(m)).or(self.at);
-        match i {
-            Some(i) => (
+        if let Some(i) = method.and_then(|m| self.find(m)) {
+            return (
                 u8::try_from(i + 1).ok(),
                 self.methods.get(i).map(|m| m.to_string()),
-            ),
-            None => (None, method.map(str::to_string)),
+            );
         }
+        // A method the profile does not name in this round (a gateway may
+        // run several methods in one EAP round): the round, and what failed.
+        let round = self.at.or((self.methods.len() == 1).then_some(0));
+        let method = method.map(str::to_string).or_else(|| {
+            round
+                .and_then(|i| self.methods.get(i))
+                .map(|m| m.to_string())
+        });
+        (round.and_then(|i| u8::try_from(i + 1).ok()), method)
     }
 
     /// The round an IKE-level authentication failure is about: the first
@@ -187,11 +194,14 @@ pub fn cancelled(rounds: &Rounds, detail: &str) -> Failure {
 /// The connection could not use the network or set up the system.
 pub fn conn_error(e: &crate::connection::ConnError, gateway: Option<SocketAddr>) -> Failure {
     use std::io::ErrorKind as K;
-    let unreachable = matches!(
-        e,
-        crate::connection::ConnError::Io(io)
-            if matches!(io.kind(), K::NetworkUnreachable | K::HostUnreachable | K::ConnectionRefused)
-    );
+    let unreachable = match e {
+        crate::connection::ConnError::Io(io) => matches!(
+            io.kind(),
+            K::NetworkUnreachable | K::HostUnreachable | K::ConnectionRefused
+        ),
+        crate::connection::ConnError::NoRoute(_) => true,
+        crate::connection::ConnError::Platform(_) => false,
+    };
     let mut out = Failure::new(if unreachable {
         FailureKind::GatewayUnreachable
     } else {
@@ -272,6 +282,16 @@ mod tests {
         cert.prompted(MethodType::EXPERIMENTAL, PromptKind::Push);
         let f = eap(&rejected("push approval", "push-denied"), &cert, "x");
         assert_eq!((f.round, f.method.as_deref()), (Some(3), Some("push")));
+    }
+
+    #[test]
+    fn a_method_the_round_does_not_name_is_reported_as_it_is() {
+        // A gateway asking for a password then a code in one EAP round.
+        let mut rounds = Rounds::of(&eap_profile(&["mschapv2"]));
+        rounds.prompted(MethodType::MSCHAPV2, PromptKind::Password);
+        rounds.prompted(MethodType::GTC, PromptKind::Otp);
+        let f = eap(&rejected("EAP-GTC", "otp-wrong"), &rounds, "x");
+        assert_eq!((f.round, f.method.as_deref()), (Some(1), Some("gtc")));
     }
 
     #[test]

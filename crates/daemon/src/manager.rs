@@ -653,6 +653,7 @@ async fn attempt(
     journal_path: &std::path::Path,
 ) -> Result<Attempt, String> {
     let mut journal = Journal::load(journal_path).map_err(|e| e.to_string())?;
+    let params_gateway = params.gateway;
     let (status_tx, mut status_rx) = watch::channel(Snapshot::default());
     // The last snapshot carries the failure.
     let last = status_tx.subscribe();
@@ -693,7 +694,14 @@ async fn attempt(
     let result = connection::run(params, commands, status_tx, ask_tx, &mut journal).await;
     forward.abort();
     asks.abort();
-    let failure = last.borrow().failure.clone();
+    let failure = last.borrow().failure.clone().or_else(|| {
+        // Ended before it could report (no route to the gateway, sockets).
+        let gateway = std::net::SocketAddr::new(params_gateway, 500);
+        result
+            .as_ref()
+            .err()
+            .map(|e| Box::new(crate::failure::conn_error(e, Some(gateway))))
+    });
     Ok((
         result,
         prompted.load(std::sync::atomic::Ordering::Relaxed),

@@ -137,6 +137,9 @@ pub enum ConnError {
     /// TUN, routes or DNS.
     #[error("{0}")]
     Platform(#[from] ibex_platform::PlatformError),
+    /// The system has no route to the gateway.
+    #[error("no route to the gateway: {0}")]
+    NoRoute(ibex_platform::PlatformError),
 }
 
 /// How often traffic counters are published while nothing else changes.
@@ -213,7 +216,9 @@ pub async fn run(
     asks: mpsc::Sender<Ask>,
     journal: &mut Journal,
 ) -> Result<String, ConnError> {
-    let lookup = route_get(params.gateway).await?;
+    let lookup = route_get(params.gateway)
+        .await
+        .map_err(ConnError::NoRoute)?;
     let local_ip = lookup.source.unwrap_or(if params.gateway.is_ipv4() {
         IpAddr::from([0, 0, 0, 0])
     } else {
