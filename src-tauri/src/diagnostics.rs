@@ -249,9 +249,8 @@ pub fn redact_value(v: &mut Value, identities: &[String]) {
     match v {
         Value::Object(m) => {
             for (k, v) in m.iter_mut() {
-                if matches!(k.as_str(), "local_id" | "identity") && v.is_string() {
-                    *v = Value::String(REDACTED.into());
-                } else if secret_key(k) && !v.is_boolean() {
+                let identity = matches!(k.as_str(), "local_id" | "identity") && v.is_string();
+                if identity || secret_key(k) && !v.is_boolean() {
                     *v = Value::String(REDACTED.into());
                 } else {
                     redact_value(v, identities);
