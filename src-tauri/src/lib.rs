@@ -13,10 +13,12 @@ pub mod actions;
 pub mod commands;
 pub mod credentials;
 pub mod daemon;
+pub mod diagnostics;
 pub mod error;
 pub mod events;
 pub mod fido;
 pub mod link;
+pub mod logs;
 pub mod notify;
 pub mod profile_commands;
 pub mod profile_edit;
@@ -37,12 +39,22 @@ use crate::state::AppState;
 
 /// Starts the app; returns when it quits.
 pub fn run() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    {
+        // stderr at RUST_LOG's level; the Logs view keeps info and above.
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::Layer;
+        let stderr = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info".into()),
+            );
+        let _ = tracing_subscriber::registry()
+            .with(stderr)
+            .with(logs::layer(logs::store()))
+            .try_init();
+    }
     let socket = ibex_agent::daemon::socket_path(None);
     let daemon = Arc::new(Daemon::new(socket));
     let result = tauri::Builder::default()
@@ -90,6 +102,8 @@ pub fn run() {
             fido::fido_pin,
             fido::fido_cancel,
             credentials::answer_password,
+            logs::logs,
+            diagnostics::export_diagnostics,
         ])
         .setup(move |app| {
             if let Err(e) = tray::create(app.handle()) {

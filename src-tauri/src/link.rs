@@ -63,12 +63,26 @@ fn lost(daemon: &Daemon, sink: &dyn Sink, error: String) {
 async fn session(daemon: &Daemon, sink: &dyn Sink) -> Result<(), AppError> {
     let (client, mut events) = Client::connect(daemon.socket()).await?;
     let client = Arc::new(client);
-    expect_ok(
-        client
-            .request(hello("ibex-app", env!("CARGO_PKG_VERSION")))
-            .await?,
-    )?;
+    let welcome = client
+        .request(hello("ibex-app", env!("CARGO_PKG_VERSION")))
+        .await?;
+    if let Response::Welcome { version, .. } = &welcome {
+        crate::diagnostics::set_ibexd_version(Some(version.clone()));
+    }
+    expect_ok(welcome)?;
     expect_ok(client.request(Request::Subscribe).await?)?;
+    // ibexd's recent log lines, then new ones as events (an older ibexd
+    // has no `logs`: the view then shows the app's lines only).
+    match client
+        .request(Request::Logs {
+            level: None,
+            follow: Some(true),
+        })
+        .await?
+    {
+        Response::Logs { lines } => crate::logs::store().replace_daemon(lines),
+        other => tracing::info!("ibexd sends no log lines: {other:?}"),
+    }
     let status = status(&client).await?;
     daemon.set_client(Some(client.clone()));
     let (snapshot, _) = daemon.update(|s| s.daemon_up(status));
@@ -98,7 +112,11 @@ async fn status(client: &Client) -> Result<Status, AppError> {
 /// One event from ibexd.
 async fn handle(daemon: &Daemon, sink: &dyn Sink, client: &Client, event: Event) {
     match event {
-        Event::State { state, reason } => {
+        Event::State {
+            state,
+            reason,
+            failure,
+        } => {
             tracing::info!(?state, reason = reason.as_deref().unwrap_or(""), "state");
             // The whole status (gateway, addresses, suites) with the
             // event's state, which is the latest word on the order.
@@ -115,6 +133,9 @@ async fn handle(daemon: &Daemon, sink: &dyn Sink, client: &Client, event: Event)
                 }
                 s.status.state = state;
                 s.reason = reason;
+                if failure.is_some() {
+                    s.status.failure = failure;
+                }
             });
             sink.status(&snapshot);
         }
@@ -134,8 +155,6 @@ async fn handle(daemon: &Daemon, sink: &dyn Sink, client: &Client, event: Event)
                 sink.status(&snapshot);
             }
         }
-        Event::Log { level, message } => {
-            tracing::debug!(?level, "ibexd: {message}");
-        }
+        Event::Log(line) => crate::logs::store().push_daemon(line),
     }
 }

@@ -109,6 +109,7 @@ async fn serve(stream: UnixStream) -> Option<String> {
                 events.push(Event::State {
                     state: ConnectionState::Connected,
                     reason: None,
+                    failure: None,
                 });
                 Response::Ok
             }

@@ -8,6 +8,7 @@ import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   FidoPinRequest,
   ImportPreview,
+  LogLine,
   Prompt,
   PromptClosed,
   ProfileSummary,
@@ -103,3 +104,16 @@ export const fidoPin = (prompt_id: number, pin: string) =>
 export const fidoCancel = (prompt_id: number) => invoke<void>("fido_cancel", { prompt_id });
 export const onFidoPin = (f: (r: FidoPinRequest) => void): Promise<UnlistenFn> =>
   listen<FidoPinRequest>("fido-pin", (e) => f(e.payload));
+export const logs = () => invoke<LogLine[]>("logs");
+export const exportDiagnostics = (path: string) =>
+  invoke<string>("export_diagnostics", { path });
+
+/** Asks where to save the diagnostics; `null` when the person cancels. */
+export async function pickDiagnosticsPath(defaultName: string): Promise<string | null> {
+  const picked = await save({
+    title: "Export diagnostics",
+    defaultPath: defaultName,
+    filters: [{ name: "Diagnostics (JSON)", extensions: ["json"] }],
+  });
+  return typeof picked === "string" ? picked : null;
+}

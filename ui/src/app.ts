@@ -3,10 +3,12 @@
 import * as api from "./api";
 import { renderConnection } from "./connection";
 import { ProfileEditor } from "./editor";
+import { FAILURE_LAYOUT, FailureScreen } from "./errors";
 import { busy } from "./format";
 import { ThroughputGraph } from "./graph";
 import { ImportPreviewDialog } from "./import-preview";
 import { byId, LAYOUT } from "./layout";
+import { LOGS_LAYOUT, LogsView } from "./logs";
 import { profilePath } from "./paths";
 import { ProfileList } from "./profiles";
 import { PromptDialog, type PromptOptions } from "./prompt";
@@ -22,12 +24,22 @@ export class App {
   private editor: ProfileEditor;
   readonly settings: SettingsDialog;
   private graph: ThroughputGraph;
+  readonly logs: LogsView;
+  private failure: FailureScreen;
 
   constructor(
     private root: HTMLElement,
     opts: PromptOptions = {},
   ) {
     root.innerHTML = LAYOUT;
+    byId(root, "state-reason").insertAdjacentHTML("afterend", FAILURE_LAYOUT);
+    root.querySelector("main")?.insertAdjacentHTML("beforeend", LOGS_LAYOUT);
+    this.logs = new LogsView(root, (m) => this.error(m));
+    this.failure = new FailureScreen(root, {
+      retry: () => void this.retry(),
+      logs: () => void this.logs.show(),
+    });
+    byId(root, "show-logs").addEventListener("click", () => void this.logs.toggle());
     this.list = new ProfileList(root, () => this.buttons());
     this.prompt = new PromptDialog(root, { ...opts, onError: (m) => this.error(m) });
     this.preview = new ImportPreviewDialog(root);
@@ -88,6 +100,7 @@ export class App {
     if (s.state === "error" && s.reason && s.reason !== before?.reason) this.error(s.reason);
     renderConnection(this.root, s);
     this.graph.update(s);
+    this.failure.render(s);
     this.list.render(this.profiles, s);
     this.buttons();
   }
@@ -108,6 +121,14 @@ export class App {
 
   private async connect(): Promise<void> {
     const uuid = this.list.selected;
+    if (!uuid) return;
+    this.error(null);
+    await this.run(() => api.connect(uuid));
+  }
+
+  /** "Try again": the profile of the failed attempt. */
+  private async retry(): Promise<void> {
+    const uuid = this.snapshot?.profile?.uuid ?? this.list.selected;
     if (!uuid) return;
     this.error(null);
     await this.run(() => api.connect(uuid));

@@ -61,6 +61,7 @@ export const LAYOUT = `
     <div class="buttons">
       <button type="button" id="connect" disabled>Connect</button>
       <button type="button" id="disconnect" disabled>Disconnect</button>
+      <button type="button" id="show-logs">Logs</button>
     </div>
   </section>
 </main>

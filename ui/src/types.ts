@@ -31,6 +31,8 @@ export interface Snapshot {
   packets_in: number;
   packets_out: number;
   drops: number;
+  /** Why the last attempt failed (with `error`; older ibexd: absent). */
+  failure?: Failure;
 }
 
 /** One stored profile. */
@@ -117,4 +119,45 @@ export interface FidoRequest {
 export interface FidoPinRequest {
   prompt_id: number;
   rp_id: string;
+}
+
+/** Why an attempt failed (ibexd's `failure`, docs/ipc.md). */
+export type FailureKind =
+  | "auth_failed"
+  | "clock_skew"
+  | "no_proposal"
+  | "gateway_unreachable"
+  | "dns"
+  | "cancelled"
+  | "gateway_error"
+  | "setup"
+  | "other";
+
+/** A failed attempt, structured for the error screen. */
+export interface Failure {
+  kind: FailureKind;
+  /** The authentication round, 1-based. */
+  round?: number;
+  /** That round's method: psk, certificate, mschapv2, gtc, tls, fido2, push. */
+  method?: string;
+  detail?: string;
+  /** Our IKE suites (no proposal). */
+  ours?: string[];
+  /** What the gateway asked for, when it said (no proposal). */
+  theirs?: string[];
+  /** Clock skew in seconds (negative: the code was from the past). */
+  skew_s?: number;
+  /** The gateway's address and port. */
+  gateway?: string;
+}
+
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
+
+/** One line of the Logs view (the `logs` command). */
+export interface LogLine {
+  source: "ibexd" | "app";
+  level: LogLevel;
+  message: string;
+  time_ms: number | null;
+  target: string | null;
 }

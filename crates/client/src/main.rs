@@ -468,6 +468,7 @@ async fn connect(
             Event::State {
                 state: ConnectionState::Disconnected,
                 reason,
+                ..
             } if connected && reason.as_deref() == Some("disconnected") => {
                 eprintln!("disconnected");
                 return ExitCode::SUCCESS;
@@ -475,6 +476,7 @@ async fn connect(
             Event::State {
                 state: ConnectionState::Error | ConnectionState::Disconnected,
                 reason,
+                ..
             } => {
                 let wrong = reason
                     .as_deref()
@@ -610,6 +612,16 @@ fn print_status(s: &Status, json: bool) {
     println!("state:      {}", state_name(s.state));
     if let Some(p) = &s.profile {
         println!("profile:    {}", p.name);
+    }
+    if let Some(f) = &s.failure {
+        let round = match (f.round, &f.method) {
+            (Some(r), Some(m)) => format!(" (round {r}, {m})"),
+            _ => String::new(),
+        };
+        println!("failed:     {}{round}", f.kind.name());
+        if let Some(d) = &f.detail {
+            println!("            {d}");
+        }
     }
     if let Some(g) = s.gateway {
         println!("gateway:    {g}");

@@ -5,6 +5,8 @@
 
 pub mod connection;
 mod explain;
+pub mod failure;
+pub mod logs;
 pub mod manager;
 mod peer;
 pub mod server;

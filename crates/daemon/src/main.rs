@@ -20,12 +20,20 @@ fn usage() -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
+    // stderr (the journal) at IBEX_LOG's level; agents' log views through
+    // the hub at the levels they ask for.
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(
             tracing_subscriber::EnvFilter::try_from_env("IBEX_LOG")
                 .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
+        );
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(ibexd::logs::layer(ibexd::logs::hub()))
         .init();
     let mut socket = std::env::var_os("IBEX_SOCKET")
         .map(PathBuf::from)

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ibex_ike::crypto::Secret;
 use ibex_ipc::{
-    CloseReason, ConnectionState, Counters, ErrorCode, Event, ProfileRef, Prompt, PromptKind,
-    Request, Response, SecretString, Status,
+    CloseReason, ConnectionState, Counters, ErrorCode, Event, Failure, FailureKind, ProfileRef,
+    Prompt, PromptKind, Request, Response, SecretString, Status,
 };
 use ibex_platform::{DnsConfig, IpPrefix, Journal};
 use ibex_profile::{Credential, Profile, Routes};
@@ -49,8 +49,12 @@ pub enum Msg {
     Retrying { reason: String },
     /// The connection's state changed.
     Snapshot(Snapshot),
-    /// The connection flow ended.
-    Ended { reason: String, error: bool },
+    /// The connection flow ended; `failure` says what failed when `error`.
+    Ended {
+        reason: String,
+        error: bool,
+        failure: Option<Box<Failure>>,
+    },
     /// Stop: disconnect and tell `done` when the system is restored.
     Shutdown { done: oneshot::Sender<()> },
     /// The machine resumed from sleep: the connection checks the gateway.
@@ -106,6 +110,8 @@ pub struct Manager {
     next_prompt: u64,
     last_stats: Instant,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The last attempt's failure and its profile, until the next connect.
+    last_failure: Option<(ProfileRef, Box<Failure>)>,
 }
 
 impl Manager {
@@ -122,6 +128,7 @@ impl Manager {
             next_prompt: 1,
             last_stats: Instant::now(),
             shutdown: None,
+            last_failure: None,
         }
     }
 
@@ -141,7 +148,11 @@ impl Manager {
             }
             a.state = state;
         }
-        self.broadcast(Event::State { state, reason });
+        self.broadcast(Event::State {
+            state,
+            reason,
+            failure: None,
+        });
     }
 
     /// Runs until a shutdown completes.
@@ -191,13 +202,32 @@ impl Manager {
                         let _ = c.try_send(Command::Resumed);
                     }
                 }
-                Msg::Ended { reason, error } => {
+                Msg::Ended {
+                    reason,
+                    error,
+                    failure,
+                } => {
                     info!(%reason, "connection ended");
                     // Given up on request (e.g. while a prompt was open).
-                    let (error, reason) = match self.active.take() {
+                    let active = self.active.take();
+                    let (error, reason) = match &active {
                         Some(a) if a.disconnecting && error => (false, "disconnected".to_string()),
                         _ => (error, reason),
                     };
+                    let failure = error.then(|| {
+                        failure.unwrap_or_else(|| {
+                            Box::new(Failure::new(FailureKind::Other).with_detail(&reason))
+                        })
+                    });
+                    if let (Some(a), Some(f)) = (&active, &failure) {
+                        warn!(
+                            kind = f.kind.name(),
+                            round = f.round,
+                            method = f.method.as_deref(),
+                            "the attempt failed"
+                        );
+                        self.last_failure = Some((a.profile.clone(), f.clone()));
+                    }
                     self.close_prompt(CloseReason::Cancelled);
                     let state = if error {
                         ConnectionState::Error
@@ -207,6 +237,7 @@ impl Manager {
                     self.broadcast(Event::State {
                         state,
                         reason: Some(reason),
+                        failure,
                     });
                     if let Some(done) = self.shutdown.take() {
                         let _ = done.send(());
@@ -353,6 +384,7 @@ impl Manager {
                 packets_out: t.packets_out,
                 drops: t.drops,
             },
+            failure: None,
         })
     }
 
@@ -367,21 +399,19 @@ impl Manager {
                 version: env!("CARGO_PKG_VERSION").into(),
             },
             Request::Subscribe => Response::Ok,
+            // The server answers these from the log hub.
+            Request::Logs { .. } => error(ErrorCode::Internal, "logs are not the manager's"),
             Request::Status => match self.status() {
                 Some(s) => Response::Status(Box::new(s)),
-                None => Response::Status(Box::new(Status {
-                    state: ConnectionState::Disconnected,
-                    profile: None,
-                    gateway: None,
-                    virtual_ips: vec![],
-                    dns: vec![],
-                    ike_suite: None,
-                    esp_suite: None,
-                    nat_detected: false,
-                    mobike: false,
-                    uptime_s: 0,
-                    counters: Counters::default(),
-                })),
+                None => {
+                    // Idle: the last attempt's failure, with its profile.
+                    let mut s = Status::disconnected();
+                    if let Some((profile, failure)) = &self.last_failure {
+                        s.profile = Some(profile.clone());
+                        s.failure = Some(failure.clone());
+                    }
+                    Response::Status(Box::new(s))
+                }
             },
             Request::Disconnect => match self.active.as_mut().map(|a| {
                 a.disconnecting = true;
@@ -443,6 +473,7 @@ impl Manager {
                     }
                 };
                 let (cmd_tx, cmd_rx) = mpsc::channel(8);
+                self.last_failure = None;
                 self.active = Some(Active {
                     profile: ProfileRef {
                         uuid: profile.uuid.clone(),
@@ -457,6 +488,7 @@ impl Manager {
                 self.broadcast(Event::State {
                     state: ConnectionState::Connecting,
                     reason: None,
+                    failure: None,
                 });
                 tokio::spawn(flow(
                     *profile,
@@ -479,12 +511,18 @@ async fn flow(
     manager: mpsc::Sender<Msg>,
     journal_path: PathBuf,
 ) {
-    let (reason, error) = match flow_inner(profile, sign_in, commands, &manager, journal_path).await
-    {
-        Ok(r) => (r, false),
-        Err(e) => (e, true),
-    };
-    let _ = manager.send(Msg::Ended { reason, error }).await;
+    let (reason, error, failure) =
+        match flow_inner(profile, sign_in, commands, &manager, journal_path).await {
+            Ok(r) => (r, false, None),
+            Err((e, failure)) => (e, true, failure),
+        };
+    let _ = manager
+        .send(Msg::Ended {
+            reason,
+            error,
+            failure,
+        })
+        .await;
 }
 
 async fn flow_inner(
@@ -493,12 +531,21 @@ async fn flow_inner(
     commands: mpsc::Receiver<Command>,
     manager: &mpsc::Sender<Msg>,
     journal_path: PathBuf,
-) -> Result<String, String> {
+) -> Result<String, (String, Option<Box<Failure>>)> {
+    let rounds = crate::failure::Rounds::of(&profile);
     let ike = match sign_in {
         SignIn::Ready(config) => *config,
-        SignIn::AskPsk => ask_psk(&profile, manager).await?,
+        SignIn::AskPsk => ask_psk(&profile, manager).await.map_err(|e| {
+            let f = crate::failure::cancelled(&rounds, &e);
+            (e, Some(Box::new(f)))
+        })?,
     };
-    let gateway = resolve(&profile.gateway.host, profile.gateway.port).await?;
+    let gateway = resolve(&profile.gateway.host, profile.gateway.port)
+        .await
+        .map_err(|e| {
+            let f = Failure::new(FailureKind::Dns).with_detail(&e);
+            (e, Some(Box::new(f)))
+        })?;
     let (full_tunnel, split) = match &profile.routes {
         Routes::Full {} => (true, vec![]),
         Routes::Split { prefixes } => (
@@ -527,13 +574,19 @@ async fn flow_inner(
             initial: Duration::from_secs(profile.reconnect.initial_delay_s.into()),
             max: Duration::from_secs(profile.reconnect.max_delay_s.into()),
         },
+        rounds,
     };
     let mut commands = commands;
     let mut params = params;
     let mut retried = false;
     loop {
-        let (result, prompted) =
-            attempt(params.clone(), &mut commands, manager, &journal_path).await?;
+        let (result, prompted, failure) =
+            attempt(params.clone(), &mut commands, manager, &journal_path)
+                .await
+                .map_err(|e| {
+                    let f = Failure::new(FailureKind::Setup).with_detail(&e);
+                    (e, Some(Box::new(f)))
+                })?;
         match result {
             Ok(reason) if reason == ibex_ike::CloseReason::LocalClose.to_string() => {
                 return Ok("disconnected".into())
@@ -574,25 +627,36 @@ async fn flow_inner(
                     })
                     .await;
             }
-            Ok(reason) => return Err(reason),
+            Ok(reason) => return Err((reason, failure)),
             Err(e) => {
                 warn!(error = %e, "connection failed");
-                return Err(e.to_string());
+                return Err((e.to_string(), failure));
             }
         }
     }
 }
 
+/// The outcome of one attempt: how the connection ended, whether a person
+/// was prompted, and what failed.
+type Attempt = (
+    Result<String, connection::ConnError>,
+    bool,
+    Option<Box<Failure>>,
+);
+
 /// One sign-in attempt and, if it succeeds, the connection until it ends.
-/// Also says whether a person was prompted during it.
+/// Also says whether a person was prompted during it, and what failed.
 async fn attempt(
     params: Params,
     commands: &mut mpsc::Receiver<Command>,
     manager: &mpsc::Sender<Msg>,
     journal_path: &std::path::Path,
-) -> Result<(Result<String, connection::ConnError>, bool), String> {
+) -> Result<Attempt, String> {
     let mut journal = Journal::load(journal_path).map_err(|e| e.to_string())?;
+    let params_gateway = params.gateway;
     let (status_tx, mut status_rx) = watch::channel(Snapshot::default());
+    // The last snapshot carries the failure.
+    let last = status_tx.subscribe();
     let forward = {
         let manager = manager.clone();
         tokio::spawn(async move {
@@ -630,7 +694,19 @@ async fn attempt(
     let result = connection::run(params, commands, status_tx, ask_tx, &mut journal).await;
     forward.abort();
     asks.abort();
-    Ok((result, prompted.load(std::sync::atomic::Ordering::Relaxed)))
+    let failure = last.borrow().failure.clone().or_else(|| {
+        // Ended before it could report (no route to the gateway, sockets).
+        let gateway = std::net::SocketAddr::new(params_gateway, 500);
+        result
+            .as_ref()
+            .err()
+            .map(|e| Box::new(crate::failure::conn_error(e, Some(gateway))))
+    });
+    Ok((
+        result,
+        prompted.load(std::sync::atomic::Ordering::Relaxed),
+        failure,
+    ))
 }
 
 /// Asks for the pre-shared key and builds the engine configuration with it.

@@ -3,16 +3,18 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use ibex_ipc::{
-    read_message, write_message, ClientMessage, ErrorCode, IpcError, Request, Response,
-    ServerMessage,
+    read_message, write_message, ClientMessage, ErrorCode, Event, IpcError, LogLevel, Request,
+    Response, ServerMessage,
 };
 use tokio::io::BufReader;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
+use crate::logs::{LogHub, QUEUE_LINES};
 use crate::manager::Msg;
 use crate::peer::authorized;
 
@@ -62,7 +64,7 @@ pub async fn serve(listener: UnixListener, manager: mpsc::Sender<Msg>) {
             .map(|c| authorized(c.uid(), c.gid(), c.pid()));
         match ok {
             Ok(true) => {
-                tokio::spawn(agent(stream, manager.clone()));
+                tokio::spawn(agent(stream, manager.clone(), crate::logs::hub()));
             }
             Ok(false) => {
                 let c = stream.peer_cred().ok();
@@ -88,12 +90,25 @@ async fn refuse(mut stream: UnixStream) {
     let _ = write_message(&mut stream, &msg).await;
 }
 
-async fn agent(stream: UnixStream, manager: mpsc::Sender<Msg>) {
+/// Serves one authorized agent until it goes away; `logs` requests are
+/// answered from `hub`.
+pub async fn agent(stream: UnixStream, manager: mpsc::Sender<Msg>, hub: Arc<LogHub>) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (read, mut write) = stream.into_split();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<ServerMessage>();
+    // Followed log lines wait here, a bounded queue: when the agent reads
+    // too slowly the hub drops lines (and counts them) instead of waiting.
+    let (log_tx, mut log_rx) = mpsc::channel::<Event>(QUEUE_LINES);
     let writer = tokio::spawn(async move {
-        while let Some(m) = out_rx.recv().await {
+        loop {
+            let m = tokio::select! {
+                biased;
+                m = out_rx.recv() => match m {
+                    Some(m) => m,
+                    None => return,
+                },
+                Some(e) = log_rx.recv() => ServerMessage::Event(e),
+            };
             if write_message(&mut write, &m).await.is_err() {
                 return;
             }
@@ -103,6 +118,24 @@ async fn agent(stream: UnixStream, manager: mpsc::Sender<Msg>) {
     loop {
         let msg: Result<Option<ClientMessage>, IpcError> = read_message(&mut reader).await;
         match msg {
+            Ok(Some(ClientMessage {
+                id,
+                request: Request::Logs { level, follow },
+            })) => {
+                let level = level.unwrap_or(LogLevel::Info);
+                let lines = match follow {
+                    Some(true) => hub.follow(conn, level, log_tx.clone()),
+                    Some(false) => {
+                        hub.unfollow(conn);
+                        hub.recent(level)
+                    }
+                    None => hub.recent(level),
+                };
+                let _ = out_tx.send(ServerMessage::Response {
+                    id,
+                    response: Response::Logs { lines },
+                });
+            }
             Ok(Some(ClientMessage { id, request })) => {
                 if matches!(request, Request::Subscribe) {
                     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
@@ -168,7 +201,9 @@ async fn agent(stream: UnixStream, manager: mpsc::Sender<Msg>) {
             }
         }
     }
+    hub.unfollow(conn);
     let _ = manager.send(Msg::Gone { conn }).await;
     drop(out_tx);
+    drop(log_tx);
     let _ = writer.await;
 }

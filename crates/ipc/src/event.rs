@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::failure::Failure;
 use crate::fido::FidoRequest;
 use crate::request::PromptId;
 use crate::response::Counters;
@@ -18,6 +19,11 @@ pub enum Event {
         /// `error` and `disconnected`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// With `error` (and `disconnected` after a failed attempt): the
+        /// failure, structured for an error screen. Left out otherwise, and
+        /// by daemons that predate it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<Box<Failure>>,
     },
     /// The daemon needs something from the user; any agent may answer.
     Prompt(Prompt),
@@ -36,13 +42,25 @@ pub enum Event {
         #[serde(flatten)]
         counters: Counters,
     },
-    /// A log line of the daemon, for an agent's log view.
-    Log {
-        /// Severity.
-        level: LogLevel,
-        /// The text.
-        message: String,
-    },
+    /// A log line of the daemon, for an agent's log view (only to
+    /// connections that asked with `logs` and `follow`).
+    Log(LogLine),
+}
+
+/// One log line of the daemon.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Severity.
+    pub level: LogLevel,
+    /// The text: the message, then its fields as `key=value`.
+    pub message: String,
+    /// When, in milliseconds since the UNIX epoch (left out by daemons
+    /// that predate it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ms: Option<u64>,
+    /// Where in the daemon (the tracing target, e.g. `ibexd::manager`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// Where the connection stands.
@@ -146,4 +164,17 @@ pub enum LogLevel {
     Debug,
     /// Everything.
     Trace,
+}
+
+impl LogLevel {
+    /// The wire name, e.g. `warn`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
 }

@@ -23,6 +23,7 @@ mod client;
 mod credential;
 mod error;
 mod event;
+mod failure;
 mod fido;
 mod framing;
 mod message;
@@ -34,7 +35,8 @@ mod version;
 pub use client::{Client, Events};
 pub use credential::ConnectCredential;
 pub use error::{DecodeError, DecodeErrorKind, IpcError};
-pub use event::{CloseReason, ConnectionState, Event, LogLevel, Prompt, PromptKind};
+pub use event::{CloseReason, ConnectionState, Event, LogLevel, LogLine, Prompt, PromptKind};
+pub use failure::{Failure, FailureKind};
 pub use fido::{
     FidoAnswerError, FidoAssertion, FidoRequest, UserVerification, MAX_ASSERTION_FIELD_LEN,
     MAX_CREDENTIAL_ID_LEN,

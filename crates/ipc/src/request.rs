@@ -4,6 +4,7 @@ use ibex_profile::Profile;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::credential::ConnectCredential;
+use crate::event::LogLevel;
 use crate::secret::SecretString;
 
 /// Chosen by the client for each request and echoed in its response;
@@ -64,6 +65,19 @@ pub enum Request {
     CancelPrompt {
         /// The prompt cancelled.
         prompt_id: PromptId,
+    },
+    /// Asks for the daemon's recent log lines ([`crate::Response::Logs`]);
+    /// with `follow`, new lines then come to this connection as `log`
+    /// events (`follow: false` stops them). Added in version 1: an older
+    /// daemon answers `bad_request`.
+    Logs {
+        /// The least severe level wanted; default `info`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level: Option<LogLevel>,
+        /// Send new lines as `log` events from now on (`true`), stop
+        /// (`false`), or leave as it is (absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        follow: Option<bool>,
     },
 }
 

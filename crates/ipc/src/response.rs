@@ -4,7 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::ConnectionState;
+use crate::event::{ConnectionState, LogLine};
+use crate::failure::Failure;
 
 /// The answer to a request. On the wire: `{"v": 1, "id": N, "type": ...}`
 /// with the `id` of the request.
@@ -30,6 +31,12 @@ pub enum Response {
     },
     /// The answer to `status`.
     Status(Box<Status>),
+    /// The answer to `logs`: the recent lines the daemon kept, oldest
+    /// first.
+    Logs {
+        /// The lines at the level asked for or more severe.
+        lines: Vec<LogLine>,
+    },
 }
 
 /// Why a request failed.
@@ -123,6 +130,10 @@ pub struct Status {
     /// Traffic counters, as top-level fields.
     #[serde(flatten)]
     pub counters: Counters,
+    /// Why the last attempt failed, structured (kept until the next
+    /// `connect`); left out when it did not fail, and by older daemons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Box<Failure>>,
 }
 
 impl Status {
@@ -140,6 +151,7 @@ impl Status {
             mobike: false,
             uptime_s: 0,
             counters: Counters::default(),
+            failure: None,
         }
     }
 }

@@ -29,14 +29,14 @@ use super::mfa::{
     TOTP_SECRET,
 };
 
-const CODE_UUID: &str = "6a0f3c1e-7d24-4b9e-a1c5-2e8f9b3d4c71";
+pub(crate) const CODE_UUID: &str = "6a0f3c1e-7d24-4b9e-a1c5-2e8f9b3d4c71";
 const CODE_NAME: &str = "Lab code";
 const PUSH_UUID: &str = "b3e8d2a4-19c7-4f6e-8a05-7c1d9e2f3b64";
 const PUSH_NAME: &str = "Lab push";
 
 /// The two profiles a person would get from the administrator: password +
 /// one-time code (`client.ibex.test`), and push approval (`push.ibex.test`).
-fn profiles(dir: &Path, ca_pem: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn profiles(dir: &Path, ca_pem: &str) -> (PathBuf, PathBuf) {
     let base = write_profile(
         dir,
         &ProfileAuth::Eap {
@@ -64,7 +64,7 @@ fn profiles(dir: &Path, ca_pem: &str) -> (PathBuf, PathBuf) {
 
 /// A six-digit code that is not the code of the previous, current or next
 /// 30 s window.
-fn wrong_code() -> String {
+pub(crate) fn wrong_code() -> String {
     use totp_rs::{Algorithm, Builder, Secret};
     let totp = Builder::new()
         .with_algorithm(Algorithm::SHA1)
@@ -94,7 +94,7 @@ fn daemon_state(lab: &Lab, daemon: &Daemon) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
-pub(super) fn wait_daemon_state(lab: &Lab, daemon: &Daemon, state: &str) -> serde_json::Value {
+pub(crate) fn wait_daemon_state(lab: &Lab, daemon: &Daemon, state: &str) -> serde_json::Value {
     let mut last = serde_json::Value::Null;
     assert!(
         wait_until(Duration::from_secs(30), Duration::from_millis(250), || {
@@ -235,7 +235,7 @@ fn manage_profiles_and_settings(w: &mut Window, stored: &Path, home: &Path, item
 }
 
 /// Answers the password and one-time-code prompts in the window.
-fn sign_in_with_code(w: &mut Window, code: &str, shot: &str) {
+pub(crate) fn sign_in_with_code(w: &mut Window, code: &str, shot: &str) {
     w.wait("the password prompt", || {
         w.shown("prompt") && w.attr("prompt", "data-kind").as_deref() == Some("password")
     });

@@ -1,9 +1,11 @@
 //! Tunnel end-to-end tests in the four-node lab (client, NAT router, gateway,
 //! LAN host): real TUN devices, real ESP, real strongSwan.
 
+mod diag;
 mod eap_tls;
 mod fido;
 mod gui;
+mod gui_diag;
 mod gui_prompts;
 mod late_answer;
 mod mfa;

@@ -54,6 +54,8 @@ pub struct Params {
     pub mtu: u16,
     /// Re-establishing a lost tunnel.
     pub reconnect: reconnect::Policy,
+    /// The profile's authentication rounds (for failure reports).
+    pub rounds: crate::failure::Rounds,
 }
 
 /// Where the connection is.
@@ -95,6 +97,8 @@ pub struct Snapshot {
     /// Why the phase is what it is, when that needs saying (reconnecting:
     /// what was lost, and when the next attempt is).
     pub note: Option<String>,
+    /// With [`Phase::Closed`] after a failure: what failed, structured.
+    pub failure: Option<Box<ibex_ipc::Failure>>,
 }
 
 impl Default for Snapshot {
@@ -111,6 +115,7 @@ impl Default for Snapshot {
             since: None,
             traffic: Traffic::default(),
             note: None,
+            failure: None,
         }
     }
 }
@@ -133,6 +138,9 @@ pub enum ConnError {
     /// TUN, routes or DNS.
     #[error("{0}")]
     Platform(#[from] ibex_platform::PlatformError),
+    /// The system has no route to the gateway.
+    #[error("no route to the gateway: {0}")]
+    NoRoute(ibex_platform::PlatformError),
 }
 
 /// How often traffic counters are published while nothing else changes.
@@ -164,6 +172,10 @@ struct Conn<'a> {
     answer: Option<OpenPrompt>,
     /// Set when the connection must end, with the reason.
     closed: Option<String>,
+    /// What failed, when the end is a failure (set with `closed`).
+    failure: Option<ibex_ipc::Failure>,
+    /// Which authentication round the sign-in is in.
+    rounds: crate::failure::Rounds,
     /// A new sign-in brought another virtual address: the next Child SA
     /// reconfigures the system.
     readdress: bool,
@@ -205,7 +217,9 @@ pub async fn run(
     asks: mpsc::Sender<Ask>,
     journal: &mut Journal,
 ) -> Result<String, ConnError> {
-    let lookup = route_get(params.gateway).await?;
+    let lookup = route_get(params.gateway)
+        .await
+        .map_err(ConnError::NoRoute)?;
     let local_ip = lookup.source.unwrap_or(if params.gateway.is_ipv4() {
         IpAddr::from([0, 0, 0, 0])
     } else {
@@ -238,6 +252,8 @@ pub async fn run(
         asks,
         answer: None,
         closed: None,
+        failure: None,
+        rounds: params.rounds.clone(),
         readdress: false,
         reauth_failed: None,
         backoff: reconnect::Backoff::new(params.reconnect),
@@ -341,6 +357,7 @@ pub async fn run(
                 ),
             };
             c.snap.gateway = Some(remote);
+            c.rounds.restart();
         }
         // Output of the engine first.
         while let Some(t) = c.ike.poll_transmit() {
@@ -351,7 +368,9 @@ pub async fn run(
         while let Some(e) = c.ike.poll_event() {
             if let Err(err) = c.on_event(e).await {
                 warn!(error = %err, "setting up the tunnel failed");
-                c.closed = Some(format!("could not set up the tunnel: {err}"));
+                let why = format!("could not set up the tunnel: {err}");
+                let failure = crate::failure::conn_error(&err, c.snap.gateway).with_detail(&why);
+                c.close_with(why, Some(failure));
                 c.ike.close(Instant::now());
             }
         }
@@ -401,7 +420,12 @@ pub async fn run(
                     // Signing in again was given up: the working SA
                     // carries on until the gateway's deadline.
                     Some(why) if reauth => c.reauth_failed = Some(why),
-                    Some(why) => c.closed = Some(why),
+                    // The person chose a code instead: no failure.
+                    Some(why) if why == USE_CODE => c.closed = Some(why),
+                    Some(why) => {
+                        let failure = crate::failure::cancelled(&c.rounds, &why);
+                        c.close_with(why, Some(failure));
+                    }
                     None => {}
                 }
             },
@@ -512,6 +536,10 @@ pub async fn run(
         Ok(r) => r.clone(),
         Err(e) => e.to_string(),
     };
+    c.snap.failure = match &result {
+        Ok(_) => c.failure.take().map(Box::new),
+        Err(e) => Some(Box::new(crate::failure::conn_error(e, c.snap.gateway))),
+    };
     c.snap.phase = Phase::Closed(reason);
     c.snap.since = None;
     status.send_replace(c.snap);
@@ -522,6 +550,7 @@ impl Conn<'_> {
     async fn on_event(&mut self, e: Event) -> Result<(), ConnError> {
         match e {
             Event::Prompt(p) => {
+                self.rounds.prompted(p.method, p.kind);
                 let expect = prompt::expects(p.kind);
                 let why = if self.ike.reauthenticating() {
                     prompt::Why::Reauth
@@ -591,7 +620,10 @@ impl Conn<'_> {
             Event::ChildDown { spi_in, .. } => self.sad.remove(spi_in),
             Event::ChildFailed(why) => {
                 if self.live.tun.is_none() {
-                    self.closed = Some(format!("the gateway refused the tunnel: {why}"));
+                    let why = format!("the gateway refused the tunnel: {why}");
+                    let failure = ibex_ipc::Failure::new(ibex_ipc::FailureKind::GatewayError)
+                        .with_detail(&why);
+                    self.close_with(why, Some(failure));
                 }
             }
             Event::EndpointsChanged { remote, .. } => {
@@ -632,8 +664,9 @@ impl Conn<'_> {
             // A reason set earlier in this turn (e.g. an unusable answer that
             // made us close) is the real one: keep it.
             Event::Closed(CloseReason::Eap(f)) => {
-                self.closed
-                    .get_or_insert_with(|| crate::explain::eap_failure(&f));
+                let why = crate::explain::eap_failure(&f);
+                let failure = crate::failure::eap(&f, &self.rounds, &why);
+                self.close_with(why, Some(failure));
             }
             Event::Closed(reason)
                 if self.live.tun.is_some()
@@ -655,8 +688,9 @@ impl Conn<'_> {
                         self.retry_at = Some(tokio::time::Instant::now() + wait);
                     }
                     None => {
-                        self.closed
-                            .get_or_insert_with(|| format!("{reason} (gave up reconnecting)"));
+                        let why = format!("{reason} (gave up reconnecting)");
+                        let failure = self.close_failure(&reason, &why);
+                        self.close_with(why, failure);
                     }
                 }
             }
@@ -670,10 +704,31 @@ impl Conn<'_> {
                     }
                     _ => reason.to_string(),
                 };
-                self.closed.get_or_insert(why);
+                let failure = self.close_failure(&reason, &why);
+                self.close_with(why, failure);
             }
         }
         Ok(())
+    }
+
+    /// Ends the connection for `why` unless an earlier reason (e.g. an
+    /// unusable answer that made us close) is the real one.
+    fn close_with(&mut self, why: String, failure: Option<ibex_ipc::Failure>) {
+        if self.closed.is_none() {
+            self.closed = Some(why);
+            self.failure = failure;
+        }
+    }
+
+    /// The failure the engine's `reason` means, told as `why`.
+    fn close_failure(&self, reason: &CloseReason, why: &str) -> Option<ibex_ipc::Failure> {
+        crate::failure::close(
+            reason,
+            &self.rounds,
+            &self.params.ike.ike_proposals,
+            self.snap.gateway,
+            why,
+        )
     }
 
     fn note_ike(&mut self, i: &IkeSaInfo) {

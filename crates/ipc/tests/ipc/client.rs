@@ -36,6 +36,7 @@ async fn request_response_with_interleaved_event() {
         let state = Event::State {
             state: ConnectionState::Connecting,
             reason: None,
+            failure: None,
         };
         send(&mut w, ServerMessage::Event(state)).await;
         let welcome = Response::Welcome {
@@ -93,7 +94,8 @@ async fn request_response_with_interleaved_event() {
         e,
         Event::State {
             state: ConnectionState::Connecting,
-            reason: None
+            reason: None,
+            failure: None,
         }
     );
 
@@ -158,10 +160,12 @@ async fn undecodable_response_fails_only_its_request() {
         let m: ClientMessage = read_message(&mut r).await.unwrap().unwrap();
         send(
             &mut w,
-            ServerMessage::Event(Event::Log {
+            ServerMessage::Event(Event::Log(ibex_ipc::LogLine {
                 level: ibex_ipc::LogLevel::Info,
                 message: "hi".into(),
-            }),
+                time_ms: None,
+                target: None,
+            })),
         )
         .await;
         send(
@@ -185,7 +189,7 @@ async fn undecodable_response_fails_only_its_request() {
         .await
         .unwrap()
         .unwrap();
-    assert!(matches!(ev, Event::Log { .. }));
+    assert!(matches!(ev, Event::Log(_)));
     server.await.unwrap();
 }
 

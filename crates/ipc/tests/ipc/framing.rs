@@ -149,10 +149,12 @@ async fn write_then_read() {
     let (a, b) = tokio::io::duplex(1024);
     let (mut ra, mut wa) = tokio::io::split(a);
     let (rb, mut wb) = tokio::io::split(b);
-    let m = ServerMessage::Event(ibex_ipc::Event::Log {
+    let m = ServerMessage::Event(ibex_ipc::Event::Log(ibex_ipc::LogLine {
         level: ibex_ipc::LogLevel::Info,
         message: "line one\nline two".into(),
-    });
+        time_ms: None,
+        target: None,
+    }));
     write_message(&mut wb, &m).await.unwrap();
     wb.shutdown().await.unwrap();
     drop(wb);

@@ -3,8 +3,8 @@
 
 use ibex_ipc::{
     ClientMessage, CloseReason, ConnectCredential, ConnectionState, Counters, ErrorCode, Event,
-    FidoAssertion, FidoRequest, LogLevel, Message, ProfileRef, Prompt, PromptKind, Request,
-    Response, SecretString, ServerMessage, Status, UserVerification,
+    Failure, FailureKind, FidoAssertion, FidoRequest, LogLevel, LogLine, Message, ProfileRef,
+    Prompt, PromptKind, Request, Response, SecretString, ServerMessage, Status, UserVerification,
 };
 use ibex_profile::Profile;
 
@@ -79,6 +79,7 @@ fn pinned_lines() {
             event(Event::State {
                 state: ConnectionState::WaitingForUser,
                 reason: None,
+                failure: None,
             })
             .to_line()
             .unwrap(),
@@ -150,6 +151,7 @@ fn status() -> Status {
             packets_out: 2,
             drops: 0,
         },
+        failure: None,
     }
 }
 
@@ -177,6 +179,14 @@ fn every_client_message_roundtrips() {
             value: SecretString::from("p\"ss\\w\u{f6}rd\n"),
         },
         Request::CancelPrompt { prompt_id: 9 },
+        Request::Logs {
+            level: None,
+            follow: None,
+        },
+        Request::Logs {
+            level: Some(LogLevel::Debug),
+            follow: Some(true),
+        },
     ];
     for (i, r) in all.into_iter().enumerate() {
         let m = request(i as u64 + 100, r);
@@ -218,15 +228,18 @@ fn every_server_message_roundtrips() {
         event(Event::State {
             state: ConnectionState::Error,
             reason: Some("AUTHENTICATION_FAILED".into()),
+            failure: None,
         }),
         event(Event::Stats {
             uptime_s: 1,
             counters: Counters::default(),
         }),
-        event(Event::Log {
+        event(Event::Log(ibex_ipc::LogLine {
             level: LogLevel::Warn,
             message: "retransmitting".into(),
-        }),
+            time_ms: None,
+            target: None,
+        })),
     ];
     for (i, kind) in kinds.into_iter().enumerate() {
         all.push(event(Event::Prompt(Prompt {
@@ -259,6 +272,7 @@ fn every_server_message_roundtrips() {
         all.push(event(Event::State {
             state,
             reason: None,
+            failure: None,
         }));
     }
     for m in all {
@@ -475,4 +489,93 @@ fn fido_prompt_and_answer_lines() {
         panic!("not an answer");
     };
     assert_eq!(FidoAssertion::from_answer(&value).unwrap(), assertion);
+}
+
+#[test]
+fn failures_and_logs_on_the_wire() {
+    // A failed attempt: the reason for people, the failure for screens.
+    let mut failure = Failure::new(FailureKind::AuthFailed).with_detail("wrong one-time code");
+    failure.round = Some(2);
+    failure.method = Some("gtc".into());
+    let line = event(Event::State {
+        state: ConnectionState::Error,
+        reason: Some("sign-in failed".into()),
+        failure: Some(Box::new(failure.clone())),
+    })
+    .to_line()
+    .unwrap();
+    assert_eq!(
+        line,
+        r#"{"v":1,"type":"state","state":"error","reason":"sign-in failed","failure":{"kind":"auth_failed","round":2,"method":"gtc","detail":"wrong one-time code"}}"#
+    );
+    let mut no_proposal = Failure::new(FailureKind::NoProposal);
+    no_proposal.ours = vec!["aes256gcm16-prfsha384-ecp384".into()];
+    no_proposal.theirs = vec!["modp2048".into()];
+    let mut skew = Failure::new(FailureKind::ClockSkew);
+    skew.skew_s = Some(-60);
+    let mut unreachable = Failure::new(FailureKind::GatewayUnreachable);
+    unreachable.gateway = Some("192.0.2.1:500".parse().unwrap());
+    for f in [failure, no_proposal, skew, unreachable] {
+        let mut st = Status::disconnected();
+        st.failure = Some(Box::new(f));
+        let m = response(7, Response::Status(Box::new(st)));
+        let line = m.to_line().unwrap();
+        assert_eq!(ServerMessage::decode(line.as_bytes()).unwrap(), m, "{line}");
+    }
+    // A newer daemon's kind is `other` here, not a decode error.
+    let line =
+        br#"{"v":1,"type":"state","state":"error","failure":{"kind":"quantum_flux","round":1}}"#;
+    let ServerMessage::Event(Event::State {
+        failure: Some(f), ..
+    }) = ServerMessage::decode(line).unwrap()
+    else {
+        panic!("not a state with a failure");
+    };
+    assert_eq!((f.kind, f.round), (FailureKind::Other, Some(1)));
+    // An older daemon's state event has no failure.
+    let line = br#"{"v":1,"type":"state","state":"error","reason":"x"}"#;
+    assert!(matches!(
+        ServerMessage::decode(line).unwrap(),
+        ServerMessage::Event(Event::State { failure: None, .. })
+    ));
+
+    // Logs: the request, the answer and a followed line.
+    assert_eq!(
+        request(
+            3,
+            Request::Logs {
+                level: Some(LogLevel::Warn),
+                follow: Some(true)
+            }
+        )
+        .to_line()
+        .unwrap(),
+        r#"{"v":1,"id":3,"type":"logs","level":"warn","follow":true}"#
+    );
+    let line = LogLine {
+        level: LogLevel::Info,
+        message: "signed in gateway=gw".into(),
+        time_ms: Some(1_767_225_600_000),
+        target: Some("ibexd::connection".into()),
+    };
+    let answer = response(
+        3,
+        Response::Logs {
+            lines: vec![line.clone()],
+        },
+    );
+    assert_eq!(
+        answer.to_line().unwrap(),
+        r#"{"v":1,"id":3,"type":"logs","lines":[{"level":"info","message":"signed in gateway=gw","time_ms":1767225600000,"target":"ibexd::connection"}]}"#
+    );
+    assert_eq!(
+        event(Event::Log(line)).to_line().unwrap(),
+        r#"{"v":1,"type":"log","level":"info","message":"signed in gateway=gw","time_ms":1767225600000,"target":"ibexd::connection"}"#
+    );
+    // The older form of a log event still decodes.
+    let old = br#"{"v":1,"type":"log","level":"warn","message":"m"}"#;
+    assert!(matches!(
+        ServerMessage::decode(old).unwrap(),
+        ServerMessage::Event(Event::Log(LogLine { time_ms: None, .. }))
+    ));
 }
