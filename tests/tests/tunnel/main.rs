@@ -7,6 +7,7 @@ mod gui;
 mod late_answer;
 mod mfa;
 mod nat_rebinding;
+mod package;
 mod reauth;
 mod redirect;
 mod resilience;
