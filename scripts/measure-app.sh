@@ -52,6 +52,13 @@ descendants() {
 	for c in $(pgrep -P "$1" || true); do descendants "$c"; done
 }
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# Proportional set size (shared library pages divided among their users).
+pss() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
+tree_pss() {
+	local total=0 p
+	for p in $(descendants "$1"); do total=$((total + $(pss "$p" 2>/dev/null || echo 0))); done
+	echo "$total"
+}
 
 "$rel/ibexd" --socket "$tmp/ibexd.sock" --state-dir "$tmp/state" 2>"$tmp/ibexd.log" &
 pids+=($!)
@@ -76,8 +83,8 @@ printf 'window mapped after %.0f ms (process start to a visible window; not yet 
 	"$(echo "($mapped - $start) * 1000" | bc -l)"
 sleep "$idle"
 app=$(pgrep -f -n "^$rel/ibex-app")
-echo "== idle memory after ${idle} s (VmRSS, KiB)"
-echo "ibexd               $(rss "$ibexd")"
-echo "ibex-app            $(rss "$app")"
+echo "== idle memory after ${idle} s (KiB)     VmRSS    Pss"
+echo "ibexd               $(rss "$ibexd")   $(pss "$ibexd")"
+echo "ibex-app            $(rss "$app")   $(pss "$app")"
 names=$(for p in $(descendants "$app"); do cat "/proc/$p/comm"; done | paste -sd' ')
-echo "ibex-app + WebKit   $(tree_rss "$app")  ($names)"
+echo "ibex-app + WebKit   $(tree_rss "$app")   $(tree_pss "$app")  ($names)"
