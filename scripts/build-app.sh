@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# build-app.sh — build the desktop app as it runs for people: Tauri's custom
-# protocol with the frontend embedded (`npx tauri build --debug --no-bundle`;
-# a plain `cargo build -p ibex-app` makes a dev build that loads the Vite dev
-# server instead), and copy it to <target>/app-e2e/ibex-app, where the GUI
-# end-to-end test (tests/tests/tunnel/gui.rs) finds it. The copy matters:
-# any later `cargo build`/`cargo test` of the workspace relinks
-# <target>/debug/ibex-app as a dev build.
+# build-app.sh — build the desktop app as it runs for people, once, and get
+# from that one Tauri compile both
+#  * <target>/app-e2e/ibex-app: the custom-protocol app (the frontend
+#    embedded; a plain `cargo build -p ibex-app` makes a dev build that loads
+#    the Vite dev server instead) that the GUI end-to-end tests run
+#    (tests/tests/tunnel/gui.rs). The copy matters: any later
+#    `cargo build`/`cargo test` of the workspace relinks
+#    <target>/debug/ibex-app as a dev build;
+#  * <target>/app-e2e/ibex.deb: the Debian package of that debug build with
+#    ibexd, the `ibex` CLI and ibexd.service (docs/packaging.md), which
+#    tests/tests/tunnel/package.rs checks and installs.
 #
-#   scripts/build-app.sh        # needs `npm ci` done; prints the binary's path
+#   scripts/build-app.sh        # needs `npm ci` done; prints both paths
 #
-# <target> is cargo's target dir (CARGO_TARGET_DIR, as scripts/env.sh sets it
-# in CI, or the workspace's own), asked from `cargo metadata`.
+# ibexd and ibex come from `cargo build --workspace --bins` (a no-op in
+# scripts/test.sh, which has just run it); Tauri's beforeBundleCommand
+# (scripts/stage-deb-bins.sh) puts them in the package. The release package
+# is scripts/build-deb.sh's. <target> is cargo's target dir
+# (CARGO_TARGET_DIR, as scripts/env.sh sets it in CI, or the workspace's
+# own), asked from `cargo metadata`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 target=$(cargo metadata --format-version 1 --no-deps --locked |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-npx tauri build --debug --no-bundle -- --locked
+cargo build --workspace --bins --locked
+rm -f "$target"/debug/bundle/deb/*.deb
+npx tauri build --debug --bundles deb -- --locked
 install -D -m 0755 "$target/debug/ibex-app" "$target/app-e2e/ibex-app"
+debs=("$target"/debug/bundle/deb/*.deb)
+if [ "${#debs[@]}" -ne 1 ] || [ ! -f "${debs[0]}" ]; then
+	echo "build-app.sh: expected one .deb in $target/debug/bundle/deb, found: ${debs[*]}" >&2
+	exit 1
+fi
+install -m 0644 "${debs[0]}" "$target/app-e2e/ibex.deb"
 echo "build-app.sh: $target/app-e2e/ibex-app"
+echo "build-app.sh: $target/app-e2e/ibex.deb (from ${debs[0]##*/})"

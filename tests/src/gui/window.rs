@@ -117,6 +117,21 @@ impl Window {
         assert!(typed, "typing into #{id} failed: {error}");
     }
 
+    /// Imports the profile file `path` as a person would with the path
+    /// field: types it, submits, confirms the import preview, and waits
+    /// until the profile `uuid` is listed and selected.
+    pub fn import_path(&self, path: &str, uuid: &str) {
+        self.type_into("import-path", path);
+        self.click("import-path-submit");
+        self.wait("the import preview", || self.shown("import-preview"));
+        self.click("import-confirm");
+        let item = format!("profile-{uuid}");
+        self.wait("the imported profile selected", || {
+            !self.shown("import-preview")
+                && self.attr(&item, "aria-selected").as_deref() == Some("true")
+        });
+    }
+
     /// Waits (bounded by [`UI_TIMEOUT`]) until `f` holds; panics with `what`
     /// and a screenshot otherwise.
     pub fn wait(&self, what: &str, f: impl FnMut() -> bool) {

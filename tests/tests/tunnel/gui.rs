@@ -224,12 +224,20 @@ fn manage_profiles_and_settings(w: &mut Window, stored: &Path, home: &Path, item
         }),
         "the autostart entry stays"
     );
-    let settings: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(home.join(".config/ibex/app-settings.json")).unwrap(),
-    )
-    .unwrap();
+    // The file follows once the last change is stored.
+    let settings_file = home.join(".config/ibex/app-settings.json");
+    let mut settings = serde_json::Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(10), Duration::from_millis(100), || {
+            settings = std::fs::read_to_string(&settings_file)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            settings["start_at_login"] == false
+        }),
+        "settings file: {settings}"
+    );
     assert_eq!(settings["theme"], "system");
-    assert_eq!(settings["start_at_login"], false);
     w.click("settings-close");
     w.wait("the settings closed", || !w.shown("settings"));
 }
@@ -419,14 +427,7 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
 
     // 3. Import the push profile; connect; the number shown is the
     //    responder's; approve through its API.
-    w.type_into("import-path", push_file.to_str().unwrap());
-    w.click("import-path-submit");
-    w.wait("the push profile's preview", || w.shown("import-preview"));
-    w.click("import-confirm");
-    let push_item = format!("profile-{PUSH_UUID}");
-    w.wait("the push profile selected", || {
-        w.attr(&push_item, "aria-selected").as_deref() == Some("true")
-    });
+    w.import_path(push_file.to_str().unwrap(), PUSH_UUID);
     w.click("connect");
     let id = push_number_matches(&mut w, &lab, "push-number");
     push_api(&lab, "POST", &format!("/api/approvals/{id}/approve"));

@@ -78,12 +78,7 @@ fn desktop_app_error_screen_logs_and_diagnostics() {
     w.wait("the disconnected state with ibexd reachable", || {
         w.attr("state", "data-state").as_deref() == Some("disconnected") && !w.shown("daemon")
     });
-    w.type_into("import-path", code_file.to_str().unwrap());
-    w.click("import-path-submit");
-    let item = format!("profile-{CODE_UUID}");
-    w.wait("the imported profile", || {
-        w.attr(&item, "aria-selected").as_deref() == Some("true")
-    });
+    w.import_path(code_file.to_str().unwrap(), CODE_UUID);
 
     // A wrong code: the error screen names the round and the method.
     let wrong = wrong_code();

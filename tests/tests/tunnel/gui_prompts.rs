@@ -70,12 +70,7 @@ fn prompts_seen(w: &Window) -> Vec<String> {
 
 /// Imports `file` by its path and waits for it to be selected.
 fn import(w: &Window, file: &Path, uuid: &str) {
-    w.type_into("import-path", file.to_str().unwrap());
-    w.click("import-path-submit");
-    let item = format!("profile-{uuid}");
-    w.wait("the imported profile selected", || {
-        w.attr(&item, "aria-selected").as_deref() == Some("true")
-    });
+    w.import_path(file.to_str().unwrap(), uuid);
 }
 
 /// Connected in the window with the virtual IP ibexd reports; the tunnel

@@ -10,6 +10,7 @@ mod gui_prompts;
 mod late_answer;
 mod mfa;
 mod nat_rebinding;
+mod package;
 mod reauth;
 mod redirect;
 mod resilience;
