@@ -8,6 +8,7 @@
 //!   namespace; opening the app as a WebDriver session.
 //! * [`window`]: waiting for and reading the window's elements (the ids of
 //!   docs/app.md), screenshots as test artifacts.
+//! * [`home`]: the private `HOME` and XDG directories the app runs with.
 //! * [`tray`]: the tray's `com.canonical.dbusmenu` menu on the session bus,
 //!   read and clicked with `busctl` (no tray host needed).
 //!
@@ -21,6 +22,7 @@
 use std::path::PathBuf;
 
 pub mod desktop;
+pub mod home;
 pub mod tray;
 pub mod window;
 

@@ -16,6 +16,7 @@ use ibex_e2e::agent::{
     ibex, write_profile, Daemon, NetnsResolvConf, ProfileAuth, Responder, ORIGINAL_RESOLV,
 };
 use ibex_e2e::gui::desktop::Desktop;
+use ibex_e2e::gui::home::UserHome;
 use ibex_e2e::gui::tray::TrayMenu;
 use ibex_e2e::gui::window::Window;
 use ibex_e2e::gui::{app_binary, artifacts_dir};
@@ -307,34 +308,12 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
     let (code_file, push_file) = profiles(dir.path(), &ca_pem);
 
     // The person's private home: profiles land in its XDG config dir.
-    let home = dir.path().join("home");
-    let (config, data, cache, runtime) = (
-        home.join(".config"),
-        home.join(".local/share"),
-        home.join(".cache"),
-        dir.path().join("runtime"),
-    );
-    for d in [&config, &data, &cache, &runtime] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::set_permissions(
-        &runtime,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let desktop = Desktop::start(
-        &lab.client,
-        dir.path(),
-        &[
-            ("IBEX_SOCKET", daemon.socket.as_path()),
-            ("HOME", home.as_path()),
-            ("XDG_CONFIG_HOME", config.as_path()),
-            ("XDG_DATA_HOME", data.as_path()),
-            ("XDG_CACHE_HOME", cache.as_path()),
-            ("XDG_RUNTIME_DIR", runtime.as_path()),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("starting the headless desktop: {e}"));
+    let user = UserHome::create(dir.path());
+    let (home, config) = (&user.home, &user.config);
+    let mut env = vec![("IBEX_SOCKET", daemon.socket.as_path())];
+    env.extend(user.env());
+    let desktop = Desktop::start(&lab.client, dir.path(), &env)
+        .unwrap_or_else(|e| panic!("starting the headless desktop: {e}"));
     let shots = artifacts_dir();
     println!("[gui] screenshots go to {}", shots.display());
 
@@ -465,7 +444,7 @@ fn desktop_app_imports_signs_in_with_code_and_push_and_drives_the_tray() {
 
     // 5. Duplicate, edit and remove a profile; settings: start at login
     //    and the theme.
-    manage_profiles_and_settings(&mut w, &stored, &home, &item);
+    manage_profiles_and_settings(&mut w, &stored, home, &item);
 
     // 6. The tray's menu over D-Bus: connect (push), then disconnect.
     let tray = TrayMenu::find(&desktop, Duration::from_secs(20)).unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ibex_e2e::agent::{Daemon, NetnsResolvConf, Responder, ORIGINAL_RESOLV};
 use ibex_e2e::gui::desktop::Desktop;
+use ibex_e2e::gui::home::UserHome;
 use ibex_e2e::gui::window::Window;
 use ibex_e2e::gui::{app_binary, artifacts_dir};
 use ibex_e2e::lab::Lab;
@@ -43,34 +44,11 @@ fn desktop_app_error_screen_logs_and_diagnostics() {
     let daemon = Daemon::start(&lab, dir.path(), "gui-diag");
     let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
     let (code_file, _) = profiles(dir.path(), &ca_pem);
-    let home = dir.path().join("home");
-    let (config, data, cache, runtime) = (
-        home.join(".config"),
-        home.join(".local/share"),
-        home.join(".cache"),
-        dir.path().join("runtime"),
-    );
-    for d in [&config, &data, &cache, &runtime] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    std::fs::set_permissions(
-        &runtime,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let desktop = Desktop::start(
-        &lab.client,
-        dir.path(),
-        &[
-            ("IBEX_SOCKET", daemon.socket.as_path()),
-            ("HOME", home.as_path()),
-            ("XDG_CONFIG_HOME", config.as_path()),
-            ("XDG_DATA_HOME", data.as_path()),
-            ("XDG_CACHE_HOME", cache.as_path()),
-            ("XDG_RUNTIME_DIR", runtime.as_path()),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("starting the headless desktop: {e}"));
+    let user = UserHome::create(dir.path());
+    let mut env = vec![("IBEX_SOCKET", daemon.socket.as_path())];
+    env.extend(user.env());
+    let desktop = Desktop::start(&lab.client, dir.path(), &env)
+        .unwrap_or_else(|e| panic!("starting the headless desktop: {e}"));
     let session = desktop
         .open_app(&app_binary())
         .unwrap_or_else(|e| panic!("opening the app through tauri-driver: {e}"));

@@ -15,6 +15,7 @@ use ibex_e2e::agent::{
     write_profile, Daemon, NetnsResolvConf, ProfileAuth, Responder, ResponderAuth, ORIGINAL_RESOLV,
 };
 use ibex_e2e::gui::desktop::Desktop;
+use ibex_e2e::gui::home::UserHome;
 use ibex_e2e::gui::window::Window;
 use ibex_e2e::gui::{app_binary, artifacts_dir};
 use ibex_e2e::lab::{Lab, LAN_HOST};
@@ -154,21 +155,10 @@ fn desktop_app_signs_in_with_a_security_key_and_a_remembered_password() {
     let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
 
     // The person's private home and runtime dir (the keyring lives there).
-    let home = dir.path().join("home");
-    let (config, data, cache, runtime, downloads) = (
-        home.join(".config"),
-        home.join(".local/share"),
-        home.join(".cache"),
-        dir.path().join("runtime"),
-        home.join("Downloads"),
-    );
-    for d in [&config, &data, &cache, &runtime, &downloads] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    use std::os::unix::fs::PermissionsExt;
-    for d in [&home, &runtime] {
-        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
+    let user = UserHome::create(dir.path());
+    let (home, runtime) = (&user.home, &user.runtime);
+    let downloads = home.join("Downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
     let fido_file = profile(
         dir.path(),
         &downloads,
@@ -192,20 +182,13 @@ fn desktop_app_signs_in_with_a_security_key_and_a_remembered_password() {
         PASSWORD_NAME,
     );
 
-    let desktop = Desktop::start(
-        &lab.client,
-        dir.path(),
-        &[
-            ("IBEX_SOCKET", daemon.socket.as_path()),
-            ("IBEX_FIDO_SOFT_TOKEN", app_token.as_path()),
-            ("HOME", home.as_path()),
-            ("XDG_CONFIG_HOME", config.as_path()),
-            ("XDG_DATA_HOME", data.as_path()),
-            ("XDG_CACHE_HOME", cache.as_path()),
-            ("XDG_RUNTIME_DIR", runtime.as_path()),
-        ],
-    )
-    .unwrap_or_else(|e| panic!("starting the headless desktop: {e}"));
+    let mut env = vec![
+        ("IBEX_SOCKET", daemon.socket.as_path()),
+        ("IBEX_FIDO_SOFT_TOKEN", app_token.as_path()),
+    ];
+    env.extend(user.env());
+    let desktop = Desktop::start(&lab.client, dir.path(), &env)
+        .unwrap_or_else(|e| panic!("starting the headless desktop: {e}"));
     // GNOME Keyring's Secret Service on the session's bus, as a desktop
     // session has it (its files in the private home).
     // (It stays in the background: its output goes to a file, not to a
@@ -217,9 +200,9 @@ fn desktop_app_signs_in_with_a_security_key_and_a_remembered_password() {
     );
     let keyring = desktop
         .command(&["sh", "-c", &script])
-        .env("HOME", &home)
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("XDG_DATA_HOME", &data)
+        .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("XDG_DATA_HOME", &user.data)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
