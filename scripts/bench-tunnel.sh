@@ -6,6 +6,7 @@
 #
 #   1. plain      the veth path routed through gw, no tunnel
 #   2. ibex       ibex-responder (gw) + ibexd and the ibex CLI (client), PSK, aes128gcm16
+#      ibex-no-offload  the same with TUN offloads off (IBEX_TUN_OFFLOAD=0): one packet per TUN read/write
 #   3. strongswan charon with kernel-libipsec (userspace ESP over TUN) on both ends, PSK, aes128gcm16
 #   4. wireguard-go  Debian's wireguard-go + wg on both ends
 #   5. boringtun  boringtun-cli from crates.io (cargo install) on both ends
@@ -26,7 +27,7 @@
 #   BENCH_RUNS=3      iperf3 runs per path (median)
 #   BENCH_OMIT=1      seconds at the start of each run left out (TCP slow start)
 #   BENCH_OUT=/tmp/ibex-bench-tunnel.txt   where the table is saved as well
-#   BENCH_SKIP="strongswan boringtun"      paths to leave out (plain ibex strongswan wireguard-go boringtun)
+#   BENCH_SKIP="strongswan boringtun"      paths to leave out (plain ibex ibex-no-offload strongswan wireguard-go boringtun)
 #   BENCH_BUILD=0     do not run cargo build (use the release binaries already built)
 #   BENCH_CACHE=/var/cache/ibex-bench      cargo install root for boringtun-cli
 #   BENCH_KEEP=1      keep the temp dir (configs, logs, iperf3 JSON)
@@ -127,10 +128,11 @@ done
 
 # ------------------------------------------------------------------ results
 declare -A STATUS NOTE MBPS RUNLIST CPU HOSTCPU
-ORDER=(plain ibex strongswan wireguard-go boringtun)
+ORDER=(plain ibex ibex-no-offload strongswan wireguard-go boringtun)
 declare -A LABEL=(
 	[plain]="plain veth (no tunnel)"
 	[ibex]="Ibex (ibexd + ibex-responder)"
+	[ibex-no-offload]="Ibex, TUN offloads off"
 	[strongswan]="strongSwan kernel-libipsec"
 	[wireguard-go]="wireguard-go"
 	[boringtun]="boringtun-cli"
@@ -354,26 +356,30 @@ stage_plain() {
 
 # ------------------------------------------------------------------ 2. Ibex
 IBEX_BIN=
+# fail_ibex WHY: both Ibex paths cannot run
+fail_ibex() { fail ibex "$1"; fail ibex-no-offload "$1"; }
 build_ibex() {
 	local tdir=${CARGO_TARGET_DIR:-target}
 	case $tdir in /*) ;; *) tdir=$ROOT/$tdir ;; esac
 	IBEX_BIN=$tdir/release
 	if [ "${BENCH_BUILD:-1}" != 0 ]; then
-		command -v cargo >/dev/null || { fail ibex "cargo not found (install Rust with rustup)"; return 1; }
+		command -v cargo >/dev/null || { fail_ibex "cargo not found (install Rust with rustup)"; return 1; }
 		log "building ibexd, ibex and ibex-responder (release) into $tdir"
 		if ! cargo build --release --locked -p ibexd -p ibex -p ibex-responder >"$TMP/cargo-build.log" 2>&1; then
 			tail -20 "$TMP/cargo-build.log" >&2
-			fail ibex "cargo build --release failed"
+			fail_ibex "cargo build --release failed"
 			return 1
 		fi
 	fi
 	local b
 	for b in ibexd ibex ibex-responder; do
-		[ -x "$IBEX_BIN/$b" ] || { fail ibex "$IBEX_BIN/$b missing"; return 1; }
+		[ -x "$IBEX_BIN/$b" ] || { fail_ibex "$IBEX_BIN/$b missing"; return 1; }
 	done
 }
+# stage_ibex KEY OFFLOAD: Ibex with TUN offloads on (1) or off (0, IBEX_TUN_OFFLOAD=0)
 stage_ibex() {
-	local d=$TMP/ibex psk rpid dpid out
+	local key=$1 offload=$2
+	local d=$TMP/$key psk rpid dpid out
 	mkdir -p "$d"
 	psk="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 	(
@@ -396,10 +402,10 @@ JSON
  "remember_secrets": false}
 JSON
 	# ip netns exec and env exec: $! is the program itself (its CPU time is measured)
-	ip netns exec "$NS_G" env IBEX_LOG="$IBEX_LOG_LEVEL" "$IBEX_BIN/ibex-responder" --config "$d/responder.json" \
+	ip netns exec "$NS_G" env IBEX_LOG="$IBEX_LOG_LEVEL" IBEX_TUN_OFFLOAD="$offload" "$IBEX_BIN/ibex-responder" --config "$d/responder.json" \
 		--state-dir "$d/gw-state" >"$d/responder.log" 2>&1 &
 	rpid=$!
-	ip netns exec "$NS_C" env IBEX_LOG="$IBEX_LOG_LEVEL" "$IBEX_BIN/ibexd" --socket "$d/ibexd.sock" \
+	ip netns exec "$NS_C" env IBEX_LOG="$IBEX_LOG_LEVEL" IBEX_TUN_OFFLOAD="$offload" "$IBEX_BIN/ibexd" --socket "$d/ibexd.sock" \
 		--state-dir "$d/client-state" >"$d/ibexd.log" 2>&1 &
 	dpid=$!
 	local ok=1 why=""
@@ -418,18 +424,18 @@ JSON
 	fi
 	if [ "$ok" = 1 ]; then
 		nsx "$NS_C" "$IBEX_BIN/ibex" --socket "$d/ibexd.sock" status --json >"$d/status.json" 2>/dev/null
-		NOTE[ibex]="ESP $(jq -r '.esp_suite // "?"' "$d/status.json" 2>/dev/null), IKE $(jq -r '.ike_suite // "?"' "$d/status.json" 2>/dev/null), UDP 4500, MTU $MTU"
-		measure ibex "$rpid" "$dpid"
+		NOTE[$key]="ESP $(jq -r '.esp_suite // "?"' "$d/status.json" 2>/dev/null), IKE $(jq -r '.ike_suite // "?"' "$d/status.json" 2>/dev/null), UDP 4500, MTU $MTU, TUN offloads $([ "$offload" = 1 ] && echo on || echo off)"
+		measure "$key" "$rpid" "$dpid"
 		nsx "$NS_C" "$IBEX_BIN/ibex" --socket "$d/ibexd.sock" status --json >"$d/status-after.json" 2>/dev/null
-		NOTE[ibex]="${NOTE[ibex]}; after the runs: $(jq -r '"\(.packets_out) packets out, \(.packets_in) in, \(.drops) dropped"' "$d/status-after.json" 2>/dev/null)"
+		NOTE[$key]="${NOTE[$key]}; after the runs: $(jq -r '"\(.packets_out) packets out, \(.packets_in) in, \(.drops) dropped"' "$d/status-after.json" 2>/dev/null)"
 	else
-		fail ibex "$why"
+		fail "$key" "$why"
 		log "ibex-responder log (tail):"; tail -15 "$d/responder.log" >&2
 		log "ibexd log (tail):"; tail -15 "$d/ibexd.log" >&2
 	fi
 	timeout 15 ip netns exec "$NS_C" "$IBEX_BIN/ibex" --socket "$d/ibexd.sock" disconnect >/dev/null 2>&1
 	stop_pid "$dpid" "$rpid"
-	ensure_clean ibex
+	ensure_clean "$key"
 }
 
 # ------------------------------------------------------------------ 3. strongSwan
@@ -675,7 +681,7 @@ install_pkgs
 TMP=$(mktemp -d /tmp/ibex-bench.XXXXXX)
 log "temp dir $TMP, namespaces $NS_C $NS_G $NS_L"
 
-if wanted ibex; then build_ibex || true; fi
+if wanted ibex || wanted ibex-no-offload; then build_ibex || true; fi
 
 log "topology: $NS_C ($CLI_IP) -- $NS_G ($GW_IP, $GW_LAN_IP) -- $NS_L ($LAN_HOST)"
 topology || { log "building the topology failed"; exit 1; }
@@ -689,6 +695,7 @@ BASELINE=$(all_state)
 
 run_stage() {
 	local key=$1 fn=$2
+	shift 2
 	wanted "$key" || { skip "$key" "BENCH_SKIP"; return; }
 	[ "${STATUS[$key]}" = failed ] && return # e.g. the Ibex build failed
 	if [ "$DIRTY" = 1 ]; then
@@ -696,9 +703,10 @@ run_stage() {
 		return
 	fi
 	log "== $key"
-	"$fn"
+	"$fn" "$@"
 }
-run_stage ibex stage_ibex
+run_stage ibex stage_ibex ibex 1
+run_stage ibex-no-offload stage_ibex ibex-no-offload 0
 run_stage strongswan stage_strongswan
 run_stage wireguard-go stage_wireguard_go
 run_stage boringtun stage_boringtun

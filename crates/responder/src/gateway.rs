@@ -7,14 +7,11 @@ use std::time::Instant;
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{Event, Responder};
 use ibex_platform::{Journal, TunConfig, TunDevice};
-use ibex_tunnel::{esp_endpoint, EspBatch, Incoming, KeyLog, OpenError, Packet, Sad};
+use ibex_tunnel::{esp_endpoint, Incoming, KeyLog, OpenError, Sad, TunReader, TunWriter};
 use tracing::{debug, info, warn};
 
 use crate::config::Loaded;
 use crate::listeners::Listeners;
-
-/// Most packets read from the TUN device per wake.
-const BURST: usize = 64;
 
 /// Why the gateway stopped.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +46,7 @@ impl Gateway {
                 name: Some(config.tun.name.clone()),
                 addresses: vec![(tun_addr.into(), len)],
                 mtu: config.tun.mtu,
+                offload: TunConfig::offload_wanted(),
             },
             journal,
         )
@@ -86,9 +84,9 @@ impl Gateway {
     ) -> Result<(), GatewayError> {
         tokio::pin!(stop);
         let mut net = vec![0u8; 65536];
-        let mut out = Packet::new(usize::from(self.mtu));
         // Reused for every burst (no allocation on the hot path).
-        let mut batch = EspBatch::new(1);
+        let mut reader = TunReader::new(self.mtu);
+        let mut writer = TunWriter::new();
         // Held IKE_AUTH responses (push approvals) are re-checked on every
         // decision and once a second (for expiries).
         let mut recheck = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -99,6 +97,10 @@ impl Gateway {
         let mut drain =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
         loop {
+            // A burst from the network is over: write what it brought.
+            if !writer.is_empty() && !self.sockets.has_pending() {
+                writer.flush(&self.tun).await;
+            }
             let wake = self
                 .engine
                 .poll_timeout()
@@ -113,11 +115,11 @@ impl Gateway {
                 _ = &mut stop => break,
                 r = self.sockets.recv(&mut net) => {
                     let incoming = r?;
-                    self.on_network(incoming, &mut net).await;
+                    self.on_network(incoming, &mut net, &mut writer).await;
                 }
-                r = self.tun.recv(out.payload_mut()) => {
+                r = self.tun.recv(reader.buf()) => {
                     let len = r?;
-                    self.on_tun(&mut out, len, &mut batch).await;
+                    reader.seal_burst(len, &self.tun, &mut self.sad, &self.sockets).await;
                 }
                 _ = timer => self.engine.handle_timeout(Instant::now()),
                 _ = recheck.tick() => self.engine.resume_deferred(Instant::now()),
@@ -151,7 +153,7 @@ impl Gateway {
         Ok(())
     }
 
-    async fn on_network(&mut self, incoming: Incoming, buf: &mut [u8]) {
+    async fn on_network(&mut self, incoming: Incoming, buf: &mut [u8], writer: &mut TunWriter) {
         match incoming {
             Incoming::Ike {
                 local,
@@ -166,9 +168,7 @@ impl Gateway {
             ),
             Incoming::Esp { len, remote } => match self.sad.open_from(&mut buf[..len], remote) {
                 Ok(d) => {
-                    if let Err(e) = self.tun.send(d.inner).await {
-                        debug!(error = %e, "TUN write failed");
-                    }
+                    writer.push(&self.tun, d.inner).await;
                     if let Some(to) = d.moved_to {
                         // New traffic from a new NAT mapping: the session
                         // decides whether to follow (EndpointsChanged).
@@ -183,44 +183,6 @@ impl Gateway {
             },
             Incoming::Ignored => {}
         }
-    }
-
-    /// Seals the packet of `len` bytes in `out` and the ones waiting behind
-    /// it on the TUN device (up to [`BURST`]), and sends them in batches
-    /// (UDP GSO: one write per peer and packet size).
-    async fn on_tun(&mut self, out: &mut Packet, len: usize, batch: &mut EspBatch) {
-        self.seal_into(out, len, batch).await;
-        for _ in 1..BURST {
-            match self.tun.try_recv(out.payload_mut()) {
-                Ok(Some(len)) => self.seal_into(out, len, batch).await,
-                Ok(None) => break,
-                Err(e) => {
-                    debug!(error = %e, "TUN read failed");
-                    break;
-                }
-            }
-        }
-        if let Err(e) = self.sockets.send_batch(batch).await {
-            debug!(error = %e, "sending ESP failed");
-        }
-    }
-
-    /// Seals one packet into `batch`, sending the batch first when the
-    /// packet does not fit in it.
-    async fn seal_into(&mut self, out: &mut Packet, len: usize, batch: &mut EspBatch) {
-        let Some((sealed, remote)) = self.sad.seal(out, len) else {
-            return;
-        };
-        let sealed = out.slice(sealed);
-        if !batch.accepts(sealed.len(), remote) {
-            if let Err(e) = self.sockets.send_batch(batch).await {
-                debug!(%remote, error = %e, "sending ESP failed");
-            }
-        }
-        if batch.is_empty() {
-            batch.set_max_segments(self.sockets.max_batch(remote));
-        }
-        batch.push(sealed, remote);
     }
 
     async fn flush(&mut self) {

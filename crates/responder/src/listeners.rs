@@ -5,7 +5,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 
 use ibex_ike::Transmit;
-use ibex_tunnel::{EspBatch, IkeSockets, Incoming};
+use ibex_tunnel::{EspBatch, EspSink, IkeSockets, Incoming};
 
 /// One [`IkeSockets`] per listening address; the first is the main one.
 pub struct Listeners {
@@ -48,18 +48,9 @@ impl Listeners {
         self.sets[i].send_esp(packet, remote).await
     }
 
-    /// How many datagrams a batch to `remote` may carry.
-    pub fn max_batch(&self, remote: SocketAddr) -> usize {
-        self.sets[self.index_for(IpAddr::from([0, 0, 0, 0]), remote)].max_batch()
-    }
-
-    /// Sends a batch of ESP datagrams from an address of its peer's family.
-    pub async fn send_batch(&self, batch: &mut EspBatch) -> io::Result<()> {
-        let Some((_, _, remote)) = batch.parts() else {
-            return Ok(());
-        };
-        let i = self.index_for(IpAddr::from([0, 0, 0, 0]), remote);
-        self.sets[i].send_batch(batch).await
+    /// Whether a GRO read on any address still has datagrams to give out.
+    pub fn has_pending(&self) -> bool {
+        self.sets.iter().any(IkeSockets::has_pending)
     }
 
     /// The socket set bound to `local`, else the first of `remote`'s
@@ -74,5 +65,20 @@ impl Listeners {
                     .position(|s| s.local_ip().is_ipv4() == remote.is_ipv4())
             })
             .unwrap_or(0)
+    }
+}
+
+impl EspSink for Listeners {
+    fn max_batch(&self, remote: SocketAddr) -> usize {
+        self.sets[self.index_for(IpAddr::from([0, 0, 0, 0]), remote)].max_batch()
+    }
+
+    /// Sends a batch of ESP datagrams from an address of its peer's family.
+    async fn send_batch(&self, batch: &mut EspBatch) -> io::Result<()> {
+        let Some((_, _, remote)) = batch.parts() else {
+            return Ok(());
+        };
+        let i = self.index_for(IpAddr::from([0, 0, 0, 0]), remote);
+        self.sets[i].send_batch(batch).await
     }
 }

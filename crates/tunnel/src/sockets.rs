@@ -129,6 +129,12 @@ impl IkeSockets {
         }
     }
 
+    /// Whether datagrams of the last GRO read are still to be given out:
+    /// the burst is not over yet.
+    pub fn has_pending(&self) -> bool {
+        !self.lock_pending().is_empty()
+    }
+
     /// Waits until one of the sockets may have a datagram: true for 4500.
     pub async fn readable(&self) -> io::Result<bool> {
         if !self.lock_pending().is_empty() {

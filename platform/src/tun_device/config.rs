@@ -13,15 +13,19 @@ pub struct TunConfig {
     pub addresses: Vec<(IpAddr, u8)>,
     /// MTU: the underlying path's MTU minus the ESP/UDP overhead.
     pub mtu: u16,
+    /// Ask for TCP segmentation and checksum offloads (Linux: frames carry a
+    /// `virtio_net_hdr`; see [`super::TunDevice::vnet_hdr`]). Ignored elsewhere.
+    pub offload: bool,
 }
 
 impl Default for TunConfig {
-    /// No name, no address, MTU 1400.
+    /// No name, no address, MTU 1400, offloads on.
     fn default() -> Self {
         TunConfig {
             name: None,
             addresses: Vec::new(),
             mtu: 1400,
+            offload: true,
         }
     }
 }
@@ -34,6 +38,16 @@ const MIN_MTU_V6: u16 = 1280;
 const MAX_NAME: usize = 15;
 
 impl TunConfig {
+    /// Whether to ask for offloads: yes, unless the environment variable
+    /// `IBEX_TUN_OFFLOAD` is `0`, `off` or `false` (to rule them out when
+    /// troubleshooting, or to measure without them).
+    pub fn offload_wanted() -> bool {
+        !matches!(
+            std::env::var("IBEX_TUN_OFFLOAD").as_deref(),
+            Ok("0" | "off" | "false")
+        )
+    }
+
     /// Check the name, addresses and MTU before touching the system.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(PlatformError::TunConfig(m));
@@ -84,6 +98,7 @@ mod tests {
                 .map(|(a, l)| (a.parse().expect("ip"), *l))
                 .collect(),
             mtu,
+            offload: true,
         }
     }
 

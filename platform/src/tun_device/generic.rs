@@ -9,8 +9,9 @@ use tun::AbstractDevice;
 use super::TunConfig;
 use crate::error::{PlatformError, Result};
 
-/// Create, configure and bring up the device; returns it with its name and index.
-pub(super) async fn create(config: &TunConfig) -> Result<(tun::AsyncDevice, String, u32)> {
+/// Create, configure and bring up the device; returns it with its name and
+/// index (and `false`: no `virtio_net_hdr` here).
+pub(super) async fn create(config: &TunConfig) -> Result<(tun::AsyncDevice, String, u32, bool)> {
     let wanted = config
         .name
         .clone()
@@ -52,7 +53,7 @@ pub(super) async fn create(config: &TunConfig) -> Result<(tun::AsyncDevice, Stri
         .ok()
         .and_then(|i| u32::try_from(i).ok())
         .unwrap_or(0);
-    Ok((dev, name, index))
+    Ok((dev, name, index, false))
 }
 
 /// Changing the addresses of a running device is not supported here: the

@@ -21,13 +21,14 @@ use generic as platform;
 #[cfg(target_os = "linux")]
 use linux as platform;
 
-/// Packet I/O on a layer-3 tunnel interface: one IP packet per call, no
-/// framing. Implemented by [`TunDevice`]; a pump generic over it can be tested
-/// with an in-memory fake.
+/// Frame I/O on a layer-3 tunnel interface: one frame per call, an IP packet
+/// preceded by a `virtio_net_hdr` when [`TunDevice::vnet_hdr`] says so.
+/// Implemented by [`TunDevice`]; a pump generic over it can be tested with an
+/// in-memory fake.
 pub trait TunIo: Send + Sync {
-    /// Wait for the next packet the OS routed into the tunnel; returns its length.
+    /// Wait for the next frame the OS routed into the tunnel; returns its length.
     fn recv(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> + Send;
-    /// Hand one decrypted packet to the OS; returns the bytes written.
+    /// Hand one frame to the OS; returns the bytes written.
     fn send(&self, packet: &[u8]) -> impl Future<Output = io::Result<usize>> + Send;
     /// Interface name.
     fn name(&self) -> &str;
@@ -42,6 +43,7 @@ pub struct TunDevice {
     name: String,
     index: u32,
     mtu: u16,
+    vnet_hdr: bool,
 }
 
 impl std::fmt::Debug for TunDevice {
@@ -50,6 +52,7 @@ impl std::fmt::Debug for TunDevice {
             .field("name", &self.name)
             .field("index", &self.index)
             .field("mtu", &self.mtu)
+            .field("vnet_hdr", &self.vnet_hdr)
             .finish_non_exhaustive()
     }
 }
@@ -60,17 +63,18 @@ impl TunDevice {
     /// (the half-configured device goes away with its handle).
     pub async fn create(config: &TunConfig, journal: &mut Journal) -> Result<TunDevice> {
         config.validate()?;
-        let (dev, name, index) = platform::create(config).await?;
+        let (dev, name, index, vnet_hdr) = platform::create(config).await?;
         journal.push(JournalEntry::Tun(TunRecord {
             name: name.clone(),
             index,
         }))?;
-        tracing::info!(%name, index, mtu = config.mtu, addresses = ?config.addresses, "TUN device up");
+        tracing::info!(%name, index, mtu = config.mtu, addresses = ?config.addresses, vnet_hdr, "TUN device up");
         Ok(TunDevice {
             dev,
             name,
             index,
             mtu: config.mtu,
+            vnet_hdr,
         })
     }
 
@@ -82,12 +86,20 @@ impl TunDevice {
         Ok(())
     }
 
-    /// Wait for the next packet routed into the tunnel; returns its length.
+    /// Whether every frame read or written starts with a `virtio_net_hdr`
+    /// (Linux with [`TunConfig::offload`]): a read may then be a TCP
+    /// super-packet of up to 64 KiB (TSO) or carry a partial checksum, and a
+    /// write may be one (GSO).
+    pub fn vnet_hdr(&self) -> bool {
+        self.vnet_hdr
+    }
+
+    /// Wait for the next frame routed into the tunnel; returns its length.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.dev.recv(buf).await
     }
 
-    /// The next packet routed into the tunnel if one is waiting, without
+    /// The next frame routed into the tunnel if one is waiting, without
     /// waiting (`None`: none is): how the pump drains a burst after
     /// [`Self::recv`] woke it, to send it in one batch.
     #[cfg(unix)]
@@ -109,7 +121,7 @@ impl TunDevice {
         Ok(None)
     }
 
-    /// Hand one packet to the OS as if it arrived on this interface.
+    /// Hand one frame to the OS as if it arrived on this interface.
     pub async fn send(&self, packet: &[u8]) -> io::Result<usize> {
         self.dev.send(packet).await
     }

@@ -37,6 +37,7 @@ fn killed_daemon_is_cleaned_up_from_its_journal() {
                     name: Some("ibex0".into()),
                     addresses: vec![(ip("10.99.0.2"), 24)],
                     mtu: 1400,
+                    offload: true,
                 },
                 &mut journal,
             )

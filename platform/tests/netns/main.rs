@@ -7,6 +7,7 @@ mod dns;
 mod events;
 mod harness;
 mod journal;
+mod offload;
 mod packets;
 mod routes;
 mod tun;

@@ -22,6 +22,7 @@ fn tun_config() -> TunConfig {
         name: Some("ibex0".into()),
         addresses: vec![(ip("10.99.0.2"), 24)],
         mtu: 1400,
+        offload: true,
     }
 }
 

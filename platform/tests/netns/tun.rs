@@ -16,6 +16,7 @@ fn config(addresses: &[(&str, u8)]) -> TunConfig {
             .map(|(a, l)| (a.parse::<IpAddr>().expect("ip"), *l))
             .collect(),
         mtu: 1400,
+        offload: false,
     }
 }
 

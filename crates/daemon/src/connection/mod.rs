@@ -20,11 +20,9 @@ use std::time::{Duration, Instant};
 
 use ibex_ike::crypto::SystemRandom;
 use ibex_ike::{CloseReason, Event, IkeSaInfo, Initiator};
-use ibex_platform::{
-    route_get, route_get_avoiding, DnsConfig, IpPrefix, Journal, NetEvents, TunDevice,
-};
+use ibex_platform::{route_get, route_get_avoiding, DnsConfig, IpPrefix, Journal, NetEvents};
 use ibex_tunnel::{
-    esp_endpoint, takeover, EspBatch, IkeSockets, Incoming, KeyLog, Packet, Sad, Traffic,
+    esp_endpoint, takeover, IkeSockets, Incoming, KeyLog, Sad, Traffic, TunReader, TunWriter,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
@@ -283,12 +281,19 @@ pub async fn run(
     let mut path_check_at: Option<tokio::time::Instant> = None;
     let mut last_turn = (Instant::now(), std::time::SystemTime::now());
     let mut net = vec![0u8; 65536];
-    let mut out = Packet::new(usize::from(params.mtu));
     // Reused for every burst (no allocation on the hot path).
-    let mut batch = EspBatch::new(1);
+    let mut reader = TunReader::new(params.mtu);
+    let mut writer = TunWriter::new();
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut published = Instant::now();
     let result: Result<String, ConnError> = loop {
+        // A burst from the network is over: write what it brought.
+        if !writer.is_empty() && !sockets.has_pending() {
+            match &c.live.tun {
+                Some(t) => writer.flush(t).await,
+                None => writer.clear(),
+            }
+        }
         if path_check_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
             path_check_at = None;
             if let Some((new, gateway)) = c.follow_path(&sockets).await {
@@ -402,7 +407,7 @@ pub async fn run(
         let wake = wake.map_or(refresh, |w| w.min(refresh));
         let tun_recv = async {
             match &c.live.tun {
-                Some(t) => t.recv(out.payload_mut()).await,
+                Some(t) => t.recv(reader.buf()).await,
                 None => std::future::pending().await,
             }
         };
@@ -436,9 +441,7 @@ pub async fn run(
                 Ok(Incoming::Esp { len, remote }) => match c.sad.open(&mut net[..len]) {
                     Ok((_, inner)) => {
                         if let Some(t) = &c.live.tun {
-                            if let Err(e) = t.send(inner).await {
-                                debug!(error = %e, "TUN write failed");
-                            }
+                            writer.push(t, inner).await;
                         }
                     }
                     Err(e) => debug!(%remote, error = %e, "ESP packet dropped"),
@@ -448,7 +451,9 @@ pub async fn run(
             },
             r = tun_recv => match r {
                 Ok(len) => {
-                    send_burst(&mut c.sad, &sockets, c.live.tun.as_ref(), &mut out, len, &mut batch).await;
+                    if let Some(t) = &c.live.tun {
+                        reader.seal_burst(len, t, &mut c.sad, &sockets).await;
+                    }
                     c.keepalive.sent(Instant::now());
                 }
                 Err(e) => break Err(e.into()),
@@ -749,58 +754,4 @@ async fn path_to_gateway(
         Some(t) => route_get_avoiding(gateway, &t).await,
         None => route_get(gateway).await,
     }
-}
-
-/// Most packets read from the TUN device per wake: the burst goes out in
-/// as few writes as UDP GSO allows.
-const BURST: usize = 64;
-
-/// Seals the packet of `len` bytes in `out` and the ones waiting behind it
-/// on the TUN device (up to [`BURST`]), and sends them in batches.
-async fn send_burst(
-    sad: &mut Sad,
-    sockets: &IkeSockets,
-    tun: Option<&TunDevice>,
-    out: &mut Packet,
-    len: usize,
-    batch: &mut EspBatch,
-) {
-    batch.set_max_segments(sockets.max_batch());
-    seal_into(sad, sockets, out, len, batch).await;
-    if let Some(tun) = tun {
-        for _ in 1..BURST {
-            match tun.try_recv(out.payload_mut()) {
-                Ok(Some(len)) => seal_into(sad, sockets, out, len, batch).await,
-                Ok(None) => break,
-                Err(e) => {
-                    debug!(error = %e, "TUN read failed");
-                    break;
-                }
-            }
-        }
-    }
-    if let Err(e) = sockets.send_batch(batch).await {
-        debug!(error = %e, "sending ESP failed");
-    }
-}
-
-/// Seals one packet into `batch`, sending the batch first when the packet
-/// does not fit in it.
-async fn seal_into(
-    sad: &mut Sad,
-    sockets: &IkeSockets,
-    out: &mut Packet,
-    len: usize,
-    batch: &mut EspBatch,
-) {
-    let Some((sealed, remote)) = sad.seal(out, len) else {
-        return;
-    };
-    let sealed = out.slice(sealed);
-    if !batch.accepts(sealed.len(), remote) {
-        if let Err(e) = sockets.send_batch(batch).await {
-            debug!(%remote, error = %e, "sending ESP failed");
-        }
-    }
-    batch.push(sealed, remote);
 }

@@ -45,6 +45,7 @@ pub(super) async fn bring_up(
             name: Some(params.tun_name.clone()),
             addresses: addresses.clone(),
             mtu: params.mtu,
+            offload: TunConfig::offload_wanted(),
         },
         journal,
     )
