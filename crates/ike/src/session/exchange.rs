@@ -10,15 +10,14 @@ use tracing::{debug, info, warn};
 
 use super::auth::After;
 use super::auth_responder::{Deferred, Reply};
-use super::child::{child_error, ChildRequest};
+use super::child::ChildRequest;
 use super::init::{find_notify, notify, NONCE_LEN};
 use super::sa::{IkeSa, Opened};
 use super::{
     natd, CloseReason, Event, Outstanding, Pending, ResponderCtx, Role, Session, Slot, State, Task,
 };
-use crate::crypto::{derive_rekeyed_ike_sa_keys, DhPrivate};
+use crate::crypto::DhPrivate;
 use crate::message::{Delete, ExchangeType, Header, KeyExchange, NotifyType, Payload, ProtocolId};
-use crate::proposal::accept_ike;
 
 /// Our Child SA rekey in flight.
 pub(crate) struct RekeyChildPending {
@@ -27,9 +26,9 @@ pub(crate) struct RekeyChildPending {
 
 /// Our IKE SA rekey in flight.
 pub(crate) struct RekeyIkePending {
-    spi: [u8; 8],
-    nonce: Vec<u8>,
-    dh: DhPrivate,
+    pub(super) spi: [u8; 8],
+    pub(super) nonce: Vec<u8>,
+    pub(super) dh: DhPrivate,
 }
 
 pub(super) fn nonce(payloads: &[Payload]) -> Option<Vec<u8>> {
@@ -528,77 +527,17 @@ impl Session {
                 }
             }
             Pending::RekeyChild(p) => {
-                if let Some(e) = child_error(&payloads) {
-                    warn!(error = %e, "Child SA rekey refused; keeping the old SA");
-                    return;
-                }
-                let Some(nr) = nonce(&payloads) else { return };
-                let g_ir = match (&p.req.dh, ke(&payloads)) {
-                    (Some(dh), Some(k)) if k.group == dh.group().id() => {
-                        match dh.shared_secret(&k.data) {
-                            Ok(g) => Some(g),
-                            Err(_) => return,
-                        }
-                    }
-                    (None, _) => None,
-                    _ => return,
-                };
                 let old = p.req.rekey_of;
-                let ni = p.req.nonce.clone().unwrap_or_default();
-                if let (Some(new), Some(old)) = (
-                    self.finish_child_request(p.req, &payloads, &ni, &nr, g_ir),
-                    old,
-                ) {
-                    self.our_child_rekey_done(old, new, ni, nr);
+                if !self.finish_child_rekey(p, &payloads) {
+                    if let Some(old) = old {
+                        self.rekey_failed(now, Some(old), &payloads);
+                    }
                 }
             }
             Pending::RekeyIke(p) => {
-                if let Some(n) = payloads.iter().find_map(|x| match x {
-                    Payload::Notify(n) if n.kind.is_error() => Some(n.kind),
-                    _ => None,
-                }) {
-                    warn!(error = ?n, "IKE SA rekey refused; keeping the old SA");
-                    return;
+                if !self.finish_ike_rekey(p, &payloads) {
+                    self.rekey_failed(now, None, &payloads);
                 }
-                let Some(old_spi) = self.sa.as_ref().map(|s| s.local_spi()) else {
-                    return;
-                };
-                let Some((suite, spi_r)) = payloads.iter().find_map(|x| match x {
-                    Payload::Sa(s) => accept_ike(&self.config.ike_proposals, s),
-                    _ => None,
-                }) else {
-                    warn!("IKE SA rekey: unacceptable proposal");
-                    return;
-                };
-                let (Some(nr), Some(k)) = (nonce(&payloads), ke(&payloads)) else {
-                    return;
-                };
-                let Ok(spi_r) = <[u8; 8]>::try_from(spi_r.as_slice()) else {
-                    return;
-                };
-                if k.group != p.dh.group().id() || suite.dh != p.dh.group() {
-                    return;
-                }
-                let Ok(g_ir) = p.dh.shared_secret(&k.data) else {
-                    return;
-                };
-                let Some(old) = self.sa.as_ref() else { return };
-                let keys = derive_rekeyed_ike_sa_keys(
-                    old.suite.prf,
-                    &old.keys.sk_d,
-                    &suite,
-                    &p.nonce,
-                    &nr,
-                    &g_ir,
-                    &p.spi,
-                    &spi_r,
-                );
-                let Ok(new) = IkeSa::new(p.spi, spi_r, true, suite, keys) else {
-                    return;
-                };
-                self.emit_ike_keylog(&new);
-                info!(suite = %suite.name(), "IKE SA rekeyed");
-                self.our_ike_rekey_done(new, old_spi, p.nonce, nr);
             }
         }
     }

@@ -2,17 +2,18 @@
 //! rekeys (RFC 7296 1.3.3, 2.8), IKE SA rekeys (1.3.2, 2.18) and the
 //! resolution of simultaneous rekeys (2.8.1, 2.8.2, 2.25).
 
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::auth::After;
+use super::child::child_error;
 use super::collision::RekeyRecord;
-use super::exchange::{ke, nonce, slot_mut, RekeyChildPending};
+use super::exchange::{ke, nonce, slot_mut, RekeyChildPending, RekeyIkePending};
 use super::init::{find_notify, notify, NONCE_LEN};
 use super::sa::IkeSa;
 use super::{Pending, Session, Slot, Task};
 use crate::crypto::{derive_rekeyed_ike_sa_keys, DhGroup};
 use crate::message::{KeyExchange, NotifyType, Payload, ProtocolId};
-use crate::proposal::select_ike;
+use crate::proposal::{accept_ike, select_ike};
 
 impl Session {
     /// The peer rekeyed the IKE SA in `slot`; resolves a collision with our
@@ -332,5 +333,97 @@ impl RekeyChildPending {
     /// The Child SA being rekeyed.
     fn old(&self) -> Option<u32> {
         self.req.rekey_of
+    }
+}
+
+impl Session {
+    /// Completes our rekey of a Child SA from the peer's response; false
+    /// when it was refused or unusable (the old SA stays).
+    pub(super) fn finish_child_rekey(
+        &mut self,
+        p: RekeyChildPending,
+        payloads: &[Payload],
+    ) -> bool {
+        if let Some(e) = child_error(payloads) {
+            warn!(error = %e, "Child SA rekey refused; keeping the old SA");
+            return false;
+        }
+        let Some(nr) = nonce(payloads) else {
+            return false;
+        };
+        let g_ir = match (&p.req.dh, ke(payloads)) {
+            (Some(dh), Some(k)) if k.group == dh.group().id() => match dh.shared_secret(&k.data) {
+                Ok(g) => Some(g),
+                Err(_) => return false,
+            },
+            (None, _) => None,
+            _ => return false,
+        };
+        let old = p.req.rekey_of;
+        let ni = p.req.nonce.clone().unwrap_or_default();
+        match (
+            self.finish_child_request(p.req, payloads, &ni, &nr, g_ir),
+            old,
+        ) {
+            (Some(new), Some(old)) => {
+                self.our_child_rekey_done(old, new, ni, nr);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Completes our rekey of the IKE SA from the peer's response; false
+    /// when it was refused or unusable (the old SA stays).
+    pub(super) fn finish_ike_rekey(&mut self, p: RekeyIkePending, payloads: &[Payload]) -> bool {
+        if let Some(n) = payloads.iter().find_map(|x| match x {
+            Payload::Notify(n) if n.kind.is_error() => Some(n.kind),
+            _ => None,
+        }) {
+            warn!(error = ?n, "IKE SA rekey refused; keeping the old SA");
+            return false;
+        }
+        let Some(old_spi) = self.sa.as_ref().map(|s| s.local_spi()) else {
+            return false;
+        };
+        let Some((suite, spi_r)) = payloads.iter().find_map(|x| match x {
+            Payload::Sa(s) => accept_ike(&self.config.ike_proposals, s),
+            _ => None,
+        }) else {
+            warn!("IKE SA rekey: unacceptable proposal");
+            return false;
+        };
+        let (Some(nr), Some(k)) = (nonce(payloads), ke(payloads)) else {
+            return false;
+        };
+        let Ok(spi_r) = <[u8; 8]>::try_from(spi_r.as_slice()) else {
+            return false;
+        };
+        if k.group != p.dh.group().id() || suite.dh != p.dh.group() {
+            return false;
+        }
+        let Ok(g_ir) = p.dh.shared_secret(&k.data) else {
+            return false;
+        };
+        let Some(old) = self.sa.as_ref() else {
+            return false;
+        };
+        let keys = derive_rekeyed_ike_sa_keys(
+            old.suite.prf,
+            &old.keys.sk_d,
+            &suite,
+            &p.nonce,
+            &nr,
+            &g_ir,
+            &p.spi,
+            &spi_r,
+        );
+        let Ok(new) = IkeSa::new(p.spi, spi_r, true, suite, keys) else {
+            return false;
+        };
+        self.emit_ike_keylog(&new);
+        info!(suite = %suite.name(), "IKE SA rekeyed");
+        self.our_ike_rekey_done(new, old_spi, p.nonce, nr);
+        true
     }
 }

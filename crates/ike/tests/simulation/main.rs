@@ -1318,6 +1318,44 @@ fn lifetimes_rekey_by_themselves() {
     assert!(sim.now > up + Duration::from_secs(170));
 }
 
+/// CREATE_CHILD_SA requests the initiator sent (IKE header: exchange type
+/// at 18, flags at 19; a non-ESP marker first on port 4500).
+fn create_child_requests(sent: &[Vec<u8>]) -> usize {
+    sent.iter()
+        .map(|d| {
+            if d.starts_with(&[0; 4]) {
+                &d[4..]
+            } else {
+                &d[..]
+            }
+        })
+        .filter(|m| m.len() > 19 && m[18] == 36 && m[19] & 0x20 == 0)
+        .count()
+}
+
+#[test]
+fn a_refused_child_rekey_is_tried_again() {
+    // The client wants PFS on rekeys; the gateway offers no group, so it
+    // refuses the rekey (NO_PROPOSAL_CHOSEN). The Child SA of IKE_AUTH
+    // has no key exchange, so the tunnel comes up all the same.
+    let (mut c, mut r) = configs(SUITES[3].0, "aes128gcm16-ecp256");
+    r.base.esp_proposals = vec![EspProposal::parse("aes128gcm16").unwrap()];
+    c.child_lifetime = Some(Duration::from_secs(30));
+    let mut sim = Sim::new(c, r, CLEAN, 41);
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    let first = sim.ini.current().child_spis();
+    sim.run_until(Duration::from_secs(200), |_| false);
+    // Due after 27-30 s, refused, tried again every 54-60 s.
+    let tries = create_child_requests(&sim.ini_sent);
+    assert!((3..=5).contains(&tries), "{tries} rekey requests in 200 s");
+    // Refusals change nothing: the first Child SA carries on.
+    assert_eq!(sim.ini.current().child_spis(), first);
+    assert_eq!(sim.ini.current().state(), State::Established);
+    assert!(!Sim::child_ups(&sim.ini_events)
+        .iter()
+        .any(|c| c.replaces.is_some()));
+}
+
 #[test]
 fn mobike_moves_to_the_gateways_other_family() {
     let (c, mut r) = configs(SUITES[1].0, SUITES[1].1);
