@@ -634,6 +634,10 @@ impl Conn<'_> {
             Event::EndpointsChanged { remote, .. } => {
                 self.sad.set_remote(0, esp_endpoint(remote));
                 self.snap.gateway = Some(remote);
+                // After a MOBIKE move the NAT in front of us may be new or gone.
+                let (nat_local, nat_remote) = self.ike.current().nat();
+                self.snap.nat = nat_local || nat_remote;
+                self.keepalive.set_behind_nat(nat_local, Instant::now());
             }
             Event::ReauthRequired { deadline } => {
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -514,6 +514,12 @@ impl Session {
                     }
                 }
                 info!(local = %self.local, remote = %self.remote, nat_local = self.nat_local, "MOBIKE: address update confirmed");
+                // The NAT situation may differ on the new path: the caller
+                // looks again (`Session::nat`), e.g. for NAT keepalives.
+                self.events.push_back(Event::EndpointsChanged {
+                    local: self.local,
+                    remote: self.remote,
+                });
             }
             Pending::DeleteIke => self.finish(CloseReason::LocalClose),
             Pending::DeleteRetired(spi) => self.apply(now, After::DropRetired(spi)),

@@ -302,6 +302,13 @@ impl Session {
         (self.local, self.remote)
     }
 
+    /// Whether a NAT was detected in front of us and in front of the peer
+    /// (RFC 7296 2.23), as of the last NAT detection (IKE_SA_INIT or a
+    /// MOBIKE address update).
+    pub fn nat(&self) -> (bool, bool) {
+        (self.nat_local, self.nat_remote)
+    }
+
     /// Current IKE SPIs (initiator, responder), once known.
     pub fn spis(&self) -> Option<([u8; 8], [u8; 8])> {
         self.sa.as_ref().map(|sa| (sa.spi_i, sa.spi_r))

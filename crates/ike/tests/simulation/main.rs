@@ -1013,6 +1013,32 @@ fn mobike_moves_the_sa_without_a_new_sign_in() {
 }
 
 #[test]
+fn mobike_move_out_from_behind_a_nat_is_reported() {
+    let (c, r) = configs(SUITES[1].0, SUITES[1].1);
+    let mut sim = Sim::new(c, r, CLEAN, 33);
+    sim.nat = Some(addr("192.0.2.3:20000"));
+    assert!(sim.run_until(Duration::from_secs(30), |s| s.established()));
+    assert_eq!(sim.ini.current().nat(), (true, false), "behind the NAT");
+    // The new uplink has a public address: no NAT on the new path.
+    sim.nat = None;
+    let before = sim.ini_events.len();
+    let now = sim.now;
+    assert!(sim.ini.current_mut().migrate(now, addr("203.0.113.2:4500")));
+    assert!(sim.run_until(Duration::from_secs(60), |s| s.ini_is_idle()
+        && s.resp
+            .session(1)
+            .is_some_and(|r| r.endpoints().1 == addr("203.0.113.2:4500"))));
+    assert_eq!(sim.ini.current().nat(), (false, false), "no NAT any more");
+    // One EndpointsChanged for the move, one once the gateway confirmed it
+    // (with the new NAT detection): the caller's cue to look again.
+    let changed = sim.ini_events[before..]
+        .iter()
+        .filter(|e| matches!(e, Event::EndpointsChanged { .. }))
+        .count();
+    assert_eq!(changed, 2, "{:?}", names(&sim.ini_events[before..]));
+}
+
+#[test]
 fn migrate_without_mobike_is_refused() {
     let (mut c, r) = configs(SUITES[1].0, SUITES[1].1);
     c.mobike = false;
