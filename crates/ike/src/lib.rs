@@ -32,4 +32,5 @@ pub use redirect_guard::{RedirectGuard, RedirectRefused};
 pub use responder::{Responder, SessionId};
 pub use session::{
     ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Role, Session, State, Transmit,
+    REDIRECT_LEAVE_GRACE,
 };

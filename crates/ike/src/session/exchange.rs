@@ -493,7 +493,7 @@ impl Session {
             Pending::Init(_) => {}
             Pending::Auth => self.auth_response(now, payloads),
             Pending::Liveness => debug!("liveness check answered"),
-            Pending::Redirect => debug!("the client acknowledged the redirect"),
+            Pending::Redirect => self.redirect_acknowledged(now),
             Pending::UpdateAddresses(cookie2) => {
                 let echoed =
                     find_notify(&payloads, NotifyType::COOKIE2).is_some_and(|c| c.data == cookie2);

@@ -36,6 +36,7 @@ use tracing::{debug, info, warn};
 pub use child::{narrow, ts_contains, ts_prefix};
 pub use events::{ChildSaInfo, CloseReason, Event, IkeSaInfo, ReceivedConfig, Transmit};
 pub use reauth::reauth_margin;
+pub use redirect::LEAVE_GRACE as REDIRECT_LEAVE_GRACE;
 pub(crate) use redirect::{peer_support as redirect_support, redirect_notify};
 
 use crate::config::{Config, ResponderConfig};
@@ -369,6 +370,9 @@ impl Session {
         if let Some(d) = self.rekey_timer() {
             t = Some(t.map_or(d, |x| x.min(d)));
         }
+        if let Some(d) = self.redirect_deadline() {
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
         if matches!(self.state, State::Init | State::Auth) && self.role == Role::Responder {
             // A half-open responder SA lives as long as the initiator may
             // retransmit, or as long as an EAP step may take.
@@ -581,6 +585,7 @@ impl Session {
         }
         self.auth_timeout(now);
         self.rekey_timeout(now);
+        self.redirect_timeout(now);
         self.drive(now);
     }
 

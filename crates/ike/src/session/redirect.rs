@@ -11,11 +11,14 @@
 //!   [`Event::Redirect`]; the caller builds the new IKE SA beside this one.
 //!
 //! A responder redirects only peers that said they follow, by policy
-//! ([`crate::RedirectPolicy`]) or on command ([`Session::redirect`]).
+//! ([`crate::RedirectPolicy`]) or on command ([`Session::redirect`]). A
+//! client that acknowledged a REDIRECT of its established SA but is still
+//! here [`LEAVE_GRACE`] later (it never deleted the old SA) is dropped: the
+//! gateway deletes the IKE SA, as a drain for maintenance must end.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
 
@@ -36,7 +39,13 @@ pub(crate) struct RedirectState {
     pub from: Option<GatewayId>,
     /// Responder: the peer follows redirects.
     pub peer_follows: bool,
+    /// Responder: the redirected peer must have left by then.
+    pub leave_by: Option<Instant>,
 }
+
+/// How long a redirected client may take to sign in at the new gateway
+/// (prompts included) and delete its SA here.
+pub const LEAVE_GRACE: Duration = Duration::from_secs(300);
 
 impl RedirectPolicy {
     /// The next gateway in turn, if any.
@@ -107,6 +116,30 @@ impl Session {
         info!(peer = ?self.peer_id, %to, "redirecting the client");
         self.queue(now, Task::Redirect(to));
         true
+    }
+
+    /// Responder: the client acknowledged the REDIRECT of its SA; it has
+    /// [`LEAVE_GRACE`] to go.
+    pub(crate) fn redirect_acknowledged(&mut self, now: Instant) {
+        debug!(peer = ?self.peer_id, "the client acknowledged the redirect");
+        self.redirect.leave_by = Some(now + LEAVE_GRACE);
+    }
+
+    /// Responder: when the redirected client must have left.
+    pub(crate) fn redirect_deadline(&self) -> Option<Instant> {
+        self.redirect
+            .leave_by
+            .filter(|_| self.state == State::Established)
+    }
+
+    /// Responder: deletes the IKE SA of a redirected client that stayed
+    /// past its grace.
+    pub(crate) fn redirect_timeout(&mut self, now: Instant) {
+        if self.redirect_deadline().is_some_and(|t| now >= t) {
+            self.redirect.leave_by = None;
+            info!(peer = ?self.peer_id, "the redirected client did not leave; deleting its IKE SA");
+            self.close(now);
+        }
     }
 
     /// Initiator: REDIRECT_SUPPORTED or REDIRECTED_FROM for IKE_SA_INIT.

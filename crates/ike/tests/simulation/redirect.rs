@@ -229,6 +229,35 @@ fn an_established_connection_moves_make_before_break() {
 }
 
 #[test]
+fn a_redirected_client_that_stays_is_dropped_after_the_grace() {
+    let mut sim = two_gateways(RedirectPhase::Established, CLEAN, 12);
+    assert!(sim.run_until(Duration::from_secs(60), |s| s.established()));
+    let now = sim.now;
+    assert_eq!(sim.resp.redirect_all(now), 1);
+    assert!(sim.run_until(Duration::from_secs(60), |s| s
+        .ini_events
+        .contains(&Event::Redirect(gw2()))));
+    // The client ignores it: the old SA carries on through the grace,
+    // then the gateway deletes it.
+    let asked = sim.now;
+    assert!(
+        sim.run_until(Duration::from_secs(400), |s| s
+            .resp
+            .session_ids()
+            .is_empty()
+            && closed(&s.ini_events).is_some()),
+        "{:?}",
+        names(&sim.ini_events)
+    );
+    assert!(
+        sim.now >= asked + ibex_ike::REDIRECT_LEAVE_GRACE,
+        "deleted {:?} after the redirect",
+        sim.now - asked
+    );
+    assert_eq!(closed(&sim.ini_events), Some(&CloseReason::PeerDeleted));
+}
+
+#[test]
 fn clients_that_do_not_follow_redirects_are_served() {
     let (mut c, mut r) = configs(SUITE.0, SUITE.1);
     c.follow_redirects = false;
