@@ -594,13 +594,7 @@ async fn flow_inner(
             // The person chose a one-time code over the push approval:
             // sign in again, asking every push round for a code.
             Ok(reason) if reason == connection::USE_CODE => {
-                let mut ike = (*params.ike).clone();
-                for round in std::iter::once(&mut ike.local_auth).chain(ike.extra_auth.iter_mut()) {
-                    if let ibex_ike::LocalAuth::Eap(p) = round {
-                        p.prefer_code = true;
-                    }
-                }
-                params.ike = std::sync::Arc::new(ike);
+                params.ike = std::sync::Arc::new(connection::preferring_codes(&params.ike));
                 let _ = manager
                     .send(Msg::Retrying {
                         reason:

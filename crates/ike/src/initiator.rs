@@ -159,6 +159,24 @@ impl Initiator {
         });
     }
 
+    /// Starts the reauthentication under way over with `config` (e.g. one
+    /// that asks for a one-time code where the first try waited for a push
+    /// approval); the working session stays, and the half-done sign-in is
+    /// dropped without a `ReauthFailed`. False when none is under way.
+    pub fn restart_reauthentication(&mut self, now: Instant, config: Arc<Config>) -> bool {
+        let Some(mut old) = self.next.take() else {
+            return false;
+        };
+        old.session.close(now);
+        self.retiring.push(old.session);
+        let rng = (self.rngs)();
+        self.next = Some(Next {
+            session: self.current.reauthenticate_with(now, rng, config),
+            held: Vec::new(),
+        });
+        true
+    }
+
     /// Answers the open prompt of the session that is signing in.
     pub fn answer(&mut self, now: Instant, answer: ibex_eap::Answer) {
         self.signing_in().answer(now, answer);

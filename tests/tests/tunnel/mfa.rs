@@ -29,7 +29,7 @@ pub(super) const PASSWORD_USER: &str = "password.ibex.test";
 pub(super) const PUSH_API: &str = "127.0.0.1:8089";
 
 /// The push user's TOTP secret (for "use a code instead").
-const PUSH_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+pub(super) const PUSH_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
 
 /// The current TOTP code, computed as an authenticator app would (totp-rs).
 pub(super) fn totp_now() -> String {

@@ -4,13 +4,14 @@
 //! IKE SA keeps carrying a continuous ping; the new Child SA takes over and
 //! the old IKE SA is deleted. Nothing is lost and the tunnel outlives the
 //! first sign-in's deadline. A password sign-in is asked again of the
-//! CLI that stayed in the foreground (`ibex connect --stay`).
+//! CLI that stayed in the foreground (`ibex connect --stay`), and a push
+//! sign-in can switch to a one-time code when asked again.
 
 use std::time::{Duration, Instant};
 
 use ibex_e2e::agent::{
-    ibex, ibex_spawn, responder_config_with, system_state, write_profile, Daemon, NetnsResolvConf,
-    ProfileAuth, Responder, ORIGINAL_RESOLV,
+    ibex, ibex_spawn, ibex_spawn_open, responder_config_with, system_state, write_profile, Daemon,
+    NetnsResolvConf, ProfileAuth, Responder, ORIGINAL_RESOLV,
 };
 use ibex_e2e::lab::{Lab, LAN_HOST};
 use ibex_e2e::pki::{KeyKind, TestPki};
@@ -18,7 +19,8 @@ use ibex_e2e::prereq::{require, Prereq};
 use ibex_e2e::{ping_counts, tempdir, wait_until};
 
 use super::mfa::{
-    pending_approval, push_api, responder_auth, EventLog, PASSWORD, PASSWORD_USER, PUSH_USER,
+    pending_approval, push_api, responder_auth, totp_now_for, window_left, EventLog, PASSWORD,
+    PASSWORD_USER, PUSH_TOTP_SECRET, PUSH_USER,
 };
 
 /// The gateway's sign-in lifetime: reauthentication starts 10 s before it ends.
@@ -270,4 +272,101 @@ fn staying_cli_answers_the_password_prompt_of_a_new_sign_in() {
         !daemon.log().contains(PASSWORD),
         "the password leaked into the log"
     );
+}
+
+#[test]
+fn signing_in_again_switches_from_push_to_a_code() {
+    use std::io::Write;
+    if !require(&[Prereq::Root, Prereq::Netns, Prereq::Tun, Prereq::Pki]) {
+        return;
+    }
+    let pki = TestPki::generate();
+    let set = pki.set(KeyKind::Ecdsa);
+    let lab = Lab::new(false);
+    let dir = tempdir("ibx-reauth-code-").unwrap();
+    let config = responder_config_with(
+        dir.path(),
+        &responder_auth(&set.gw.cert_pem, &set.gw.key_pk8_pem),
+        serde_json::json!({ "auth_lifetime_secs": LIFETIME_S }),
+    );
+    let responder = Responder::start_with_config(&lab, dir.path(), &config);
+    let daemon = Daemon::start(&lab, dir.path(), "reauth-code");
+    let before = system_state(&lab);
+    let ca_pem = std::fs::read_to_string(&set.ca.cert_pem).unwrap();
+    let profile = write_profile(
+        dir.path(),
+        &ProfileAuth::Eap {
+            local_id: PUSH_USER,
+            rounds: &["push"],
+            ca_pem: &ca_pem,
+        },
+    );
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    p["auth"] = serde_json::json!({"method": "eap", "rounds": [{"method": "push"}]});
+    std::fs::write(&profile, p.to_string()).unwrap();
+    // The first sign-in is approved on the "phone"; the CLI stays.
+    let mut cli = ibex_spawn_open(
+        &lab,
+        &daemon,
+        &["connect", "--stay", profile.to_str().unwrap()],
+    );
+    approve_next(&lab);
+    assert!(
+        wait_until(Duration::from_secs(15), Duration::from_millis(200), || {
+            status(&lab, &daemon)["state"] == "connected"
+        }),
+        "not connected:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    // Asked again (a second push approval waits on the gateway), the
+    // person picks "use a code instead" and types the code.
+    pending_approval(&lab);
+    if window_left() < 8 {
+        std::thread::sleep(Duration::from_secs(window_left() + 1));
+    }
+    let code = totp_now_for(PUSH_TOTP_SECRET);
+    let mut stdin = cli.stdin.take().unwrap();
+    stdin
+        .write_all(format!("code\n{code}\n").as_bytes())
+        .unwrap();
+    assert!(
+        wait_until(
+            Duration::from_secs(LIFETIME_S),
+            Duration::from_millis(200),
+            || daemon.log().contains("signed in again")
+        ),
+        "no reauthentication:\n{}\n{}",
+        daemon.log(),
+        responder.log()
+    );
+    let log = daemon.log();
+    assert!(
+        log.contains("switching from push approval to a one-time code"),
+        "{log}"
+    );
+    assert!(!log.contains("signing in again failed"), "{log}");
+    assert_eq!(status(&lab, &daemon)["state"], "connected");
+    assert!(lab.client.ping(LAN_HOST, 2));
+    assert_eq!(
+        responder.log().matches("client signed in").count(),
+        2,
+        "the code sign-in replaced the first:\n{}",
+        responder.log()
+    );
+    assert!(!log.contains(&code), "the code leaked into the log");
+    drop(stdin);
+    assert!(ibex(&lab, &daemon, &["disconnect"], "").status.success());
+    let out = cli.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "ibex connect --stay: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        || system_state(&lab) == before
+    ));
 }

@@ -28,7 +28,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
 use prompt::Expect;
-pub use prompt::{Ask, Question, USE_CODE};
+pub use prompt::{preferring_codes, Ask, Question, USE_CODE};
 use system::Live;
 
 /// What to connect to and how to set the system up.

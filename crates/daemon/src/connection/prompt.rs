@@ -1,6 +1,7 @@
 //! Prompts: the engine's EAP prompts as questions for the daemon's agents,
 //! and the agents' answers back into the engine.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ibex_ike::Initiator;
@@ -134,6 +135,18 @@ pub(super) fn ask(
     }
 }
 
+/// `config` with every EAP round asking for a one-time code where the
+/// gateway offers one instead of a push approval.
+pub fn preferring_codes(config: &ibex_ike::Config) -> ibex_ike::Config {
+    let mut config = config.clone();
+    for round in std::iter::once(&mut config.local_auth).chain(config.extra_auth.iter_mut()) {
+        if let ibex_ike::LocalAuth::Eap(p) = round {
+            p.prefer_code = true;
+        }
+    }
+    config
+}
+
 /// Gives the open prompt's answer to the session that asked. Returns the
 /// reason when the answer ends the sign-in.
 pub(super) fn deliver(
@@ -160,10 +173,17 @@ pub(super) fn deliver(
             }
         },
         (None, Expect::Text | Expect::Assertion) => session.answer(now, Answer::Cancel),
-        // "Use a code instead": this attempt ends, and the flow signs in
-        // again preferring a one-time code.
+        // "Use a code instead": signing in again (the working SA stays)
+        // starts over asking for a code; a first sign-in ends, and the
+        // flow starts over preferring a one-time code.
         (Some(v), Expect::Ack) if v.expose() == USE_CODE => {
             info!("switching from push approval to a one-time code");
+            if session.reauthenticating() {
+                let config = Arc::new(preferring_codes(session.current().config()));
+                if session.restart_reauthentication(now, config) {
+                    return None;
+                }
+            }
             session.abort_sign_in(now);
             return Some(USE_CODE.into());
         }

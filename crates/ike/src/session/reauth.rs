@@ -46,11 +46,22 @@ impl Session {
     /// SA until we delete it) and asks for the virtual address this session
     /// holds. Its IKE_SA_INIT request is ready in `poll_transmit`.
     pub fn reauthenticate(&self, now: Instant, rng: Box<dyn RandomSource + Send>) -> Session {
+        self.reauthenticate_with(now, rng, self.config.clone())
+    }
+
+    /// [`Self::reauthenticate`] with another configuration (e.g. one that
+    /// asks for one-time codes instead of push approvals).
+    pub fn reauthenticate_with(
+        &self,
+        now: Instant,
+        rng: Box<dyn RandomSource + Send>,
+        config: std::sync::Arc<crate::config::Config>,
+    ) -> Session {
         let mut remote = self.remote;
         remote.set_port(500);
         let mut local = self.local;
         local.set_port(500);
-        let mut s = Session::new_initiator(self.config.clone(), now, local, remote, rng, false);
+        let mut s = Session::new_initiator(config, now, local, remote, rng, false);
         s.requested_vip = self.virtual_ip;
         s.start_init(now, None, None);
         s
@@ -72,7 +83,7 @@ impl Session {
     }
 
     /// The configuration this session runs with.
-    pub(crate) fn config(&self) -> &std::sync::Arc<crate::config::Config> {
+    pub fn config(&self) -> &std::sync::Arc<crate::config::Config> {
         &self.config
     }
 

@@ -13,13 +13,13 @@ use ibex_ike::{CloseReason, Event, LocalAuth, PeerAuth, PeerEntry};
 use super::{cert_configs, configs, names, Sim, BAD, CLEAN, PSK};
 
 pub(super) const PASSWORD: &str = "correct horse battery";
-const CODE: &str = "492039";
+pub(super) const CODE: &str = "492039";
 const SUITE: (&str, &str) = ("chacha20poly1305-prfsha256-x25519", "chacha20poly1305");
 
 /// A user database with one user, counting what the server asked.
 #[derive(Default)]
 pub(super) struct TestDirectory {
-    push: Mutex<Option<PushState>>,
+    pub(super) push: Mutex<Option<PushState>>,
     pushes: Mutex<u32>,
     otp_checks: Mutex<Vec<String>>,
     used_codes: Mutex<Vec<String>>,

@@ -3,13 +3,14 @@
 //! make-before-break, prompting once; a gateway deletes an SA whose
 //! authentication expired.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use ibex_ike::eap::{PromptKind, ServerMethod};
+use ibex_ike::eap::{PromptKind, PushState, ServerMethod};
 use ibex_ike::session::reauth_margin;
-use ibex_ike::{CloseReason, Event};
+use ibex_ike::{CloseReason, Event, LocalAuth};
 
-use super::eap::{eap_sim_with, prompts, secret, PASSWORD};
+use super::eap::{eap_sim_with, prompts, secret, CODE, PASSWORD};
 use super::{configs, names, Sim, BAD, CLEAN};
 
 const LIFETIME: Duration = Duration::from_secs(60);
@@ -166,6 +167,47 @@ fn reauthentication_prompts_once_and_carries_on() {
     sim.run_until(Duration::from_secs(30), |_| false);
     assert!(closed(&sim).is_none(), "{:?}", names(&sim.ini_events));
     assert_eq!(sim.resp.session_ids().len(), 1);
+}
+
+#[test]
+fn a_reauthentication_switches_from_push_to_a_code() {
+    let (mut sim, dir) = eap_sim_with(vec![ServerMethod::Push], CLEAN, 6, lifetime);
+    *dir.push.lock().unwrap() = Some(PushState::Approved);
+    assert!(sim.run_until(Duration::from_secs(60), |s| s.established()));
+    // Signing in again waits for a push approval this time...
+    *dir.push.lock().unwrap() = None;
+    let pushes = |s: &super::Sim| {
+        prompts(s)
+            .iter()
+            .filter(|k| **k == PromptKind::Push)
+            .count()
+    };
+    assert!(sim.run_until(Duration::from_secs(120), |s| pushes(s) == 2));
+    // ...and the person chooses a one-time code instead.
+    let mut config = (**sim.ini.current().config()).clone();
+    if let LocalAuth::Eap(p) = &mut config.local_auth {
+        p.prefer_code = true;
+    }
+    sim.answers.push_back(secret(CODE));
+    let now = sim.now;
+    assert!(sim.ini.restart_reauthentication(now, Arc::new(config)));
+    assert!(
+        sim.run_until(Duration::from_secs(120), reauthenticated),
+        "{:?}",
+        names(&sim.ini_events)
+    );
+    assert_eq!(prompts(&sim).last(), Some(&PromptKind::Otp));
+    assert_eq!(pushes(&sim), 2, "no third push");
+    assert_eq!(
+        count(&sim.ini_events, |e| matches!(e, Event::ReauthFailed(_))),
+        0,
+        "a switch, not a failure"
+    );
+    assert!(closed(&sim).is_none());
+    // Nothing to restart once it is done.
+    let now = sim.now;
+    let config = sim.ini.current().config().clone();
+    assert!(!sim.ini.restart_reauthentication(now, config));
 }
 
 #[test]
