@@ -576,6 +576,9 @@ async fn watch_events(client: &Client, mut events: Events) -> ExitCode {
     if let Err(e) = check(client.request(Request::Subscribe).await) {
         return fail(e);
     }
+    // On stderr, so stdout stays one JSON event per line; scripts can wait
+    // for it to know that nothing from now on is missed.
+    eprintln!("ibex: watching ibexd's events (Ctrl-C to stop)");
     while let Some(event) = events.recv().await {
         match serde_json::to_string(&event) {
             Ok(line) => println!("{line}"),

@@ -5,20 +5,20 @@
 //! token not registered for the user is refused by the CLI with a clear
 //! error and nothing is left configured.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::Child;
 use std::time::Duration;
 
 use ibex_e2e::agent::{
-    ibex, ibex_spawn, ibex_with, system_state, write_profile, CliOptions, Daemon, NetnsResolvConf,
-    ProfileAuth, Responder, ResponderAuth, ORIGINAL_RESOLV,
+    ibex, ibex_with, system_state, write_profile, CliOptions, Daemon, NetnsResolvConf, ProfileAuth,
+    Responder, ResponderAuth, ORIGINAL_RESOLV,
 };
 use ibex_e2e::bins::workspace_bin;
 use ibex_e2e::lab::{Lab, LAN_HOST};
 use ibex_e2e::pki::{KeyKind, TestPki, CLIENT_ID};
 use ibex_e2e::prereq::{require, Prereq};
 use ibex_e2e::{tempdir, wait_until};
+
+use super::mfa::EventLog;
 
 /// The gateway's WebAuthn relying party.
 pub(super) const RP_ID: &str = "vpn.example.test";
@@ -38,32 +38,6 @@ pub(super) fn enroll(user: &str, token: &Path, out: &Path) {
         "enroll: {}",
         String::from_utf8_lossy(&result.stderr)
     );
-}
-
-/// `ibex events` in the background: every IPC event of the run.
-struct EventLog(Child);
-
-impl EventLog {
-    fn start(lab: &Lab, daemon: &Daemon) -> EventLog {
-        EventLog(ibex_spawn(lab, daemon, &["events"], ""))
-    }
-
-    fn finish(&mut self) -> String {
-        // SIGTERM reaches `ibex` through `timeout`; SIGKILL would orphan it.
-        ibex_e2e::signal(self.0.id(), libc::SIGTERM);
-        let mut s = String::new();
-        if let Some(mut o) = self.0.stdout.take() {
-            let _ = o.read_to_string(&mut s);
-        }
-        s
-    }
-}
-
-impl Drop for EventLog {
-    fn drop(&mut self) {
-        ibex_e2e::signal(self.0.id(), libc::SIGTERM);
-        let _ = self.0.wait();
-    }
 }
 
 /// Speaks the IPC protocol directly: connects with `profile`, answers the

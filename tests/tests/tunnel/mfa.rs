@@ -144,8 +144,33 @@ pub(super) fn pending_approval(lab: &Lab) -> serde_json::Value {
 pub(super) struct EventLog(Child);
 
 impl EventLog {
+    /// Starts `ibex events` and returns once it is subscribed (it says so
+    /// on stderr), so no event after this call is missed.
     pub(super) fn start(lab: &Lab, daemon: &Daemon) -> EventLog {
-        EventLog(ibex_spawn(lab, daemon, &["events"], ""))
+        use std::io::BufRead;
+        let mut child = ibex_spawn(lab, daemon, &["events"], "");
+        let stderr = child.stderr.take().expect("stderr piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Reads to the end, so the pipe never fills.
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains("watching ibexd's events") => break,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("`ibex events` did not subscribe within 10 s: {seen:?}"),
+            }
+        }
+        EventLog(child)
     }
 
     pub(super) fn finish(&mut self) -> String {
