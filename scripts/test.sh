@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s [%s]\n' "$*" "$(date +%T)"; }
 
 if [ "$(id -u)" -eq 0 ]; then
 	step "system packages"
@@ -35,3 +35,5 @@ scripts/build-app.sh
 
 step "tests"
 cargo test --workspace --locked -- --test-threads="${IBEX_TEST_THREADS:-2}"
+
+step "done"
