@@ -27,13 +27,21 @@ npm test
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "binaries (the end-to-end tests run them)"
-cargo build --workspace --bins --locked
+# Every build below has the desktop app's custom-protocol feature (the
+# frontend embedded, as `tauri build` makes it) and includes the test
+# targets (so dev-dependencies' features are unified in), so they resolve
+# the same features and share artifacts: scripts/build-app.sh packages the
+# binary this step makes, and `cargo test` compiles nothing new.
+APP_FEATURES=(--features ibex-app/custom-protocol)
+
+step "binaries and test binaries (the end-to-end tests run the binaries)"
+npm run build
+cargo build --workspace --bins --tests --locked "${APP_FEATURES[@]}"
 
 step "desktop app: the custom-protocol build the GUI end-to-end test runs"
-scripts/build-app.sh
+IBEX_FRONTEND_BUILT=1 scripts/build-app.sh
 
 step "tests"
-cargo test --workspace --locked -- --test-threads="${IBEX_TEST_THREADS:-2}"
+cargo test --workspace --locked "${APP_FEATURES[@]}" -- --test-threads="${IBEX_TEST_THREADS:-2}"
 
 step "done"
